@@ -1,0 +1,1 @@
+return Conformance.Cli.CliApp.Run(args, Console.Out, Console.Error);
