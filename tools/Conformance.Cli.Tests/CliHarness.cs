@@ -31,7 +31,7 @@ public static class CliHarness
     {
         public TempFile(string name, string content)
         {
-            Dir = Path.Combine(Path.GetTempPath(), "conformance-tests-" + Guid.NewGuid().ToString("N"));
+            Dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "conformance-tests-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(Dir);
             Path = System.IO.Path.Combine(Dir, name);
             File.WriteAllText(Path, content);

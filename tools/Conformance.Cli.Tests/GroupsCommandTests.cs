@@ -97,7 +97,7 @@ public partial class GroupsCommandTests
     [Theory]
     [InlineData("{ \"devices\": [ { \"bdf\": \"0000:00:1f.9\", \"kind\": \"endpoint\" } ] }", "1:25", "not a PCI address")]
     [InlineData("{ \"devices\": [\n  { \"bdf\": \"0000:00:01.0\", \"kind\": \"root-port\" } ] }", "2:3", "needs \"secondary\"")]
-    [InlineData("{ \"devices\": [\n  { \"bdf\": \"0000:00:01.0\", \"kind\": \"gpu\" } ] }", "2:37", "unknown kind \"gpu\"")]
+    [InlineData("{ \"devices\": [\n  { \"bdf\": \"0000:00:01.0\", \"kind\": \"gpu\" } ] }", "2:36", "unknown kind \"gpu\"")]
     [InlineData("{ \"devices\": [ { \"bdf\": \"0000:00:01.0\", \"kind\": \"endpoint\" },\n { \"bdf\": \"0000:00:01.0\", \"kind\": \"endpoint\" } ] }", "2:2", "duplicate function 0000:00:01.0")]
     public void A_malformed_topology_gets_file_line_column_and_exit_2(string json, string position, string message)
     {

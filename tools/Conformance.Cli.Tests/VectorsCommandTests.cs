@@ -34,13 +34,13 @@ public class VectorsCommandTests
     }
 
     [Theory]
-    [InlineData("""{ "name": "x", "platform": "none", "steps": [ { "op": "mem.poke" } ] }""", 1, 39, "unknown op \"mem.poke\"")]
+    [InlineData("""{ "name": "x", "platform": "none", "steps": [ { "op": "mem.poke" } ] }""", 1, 55, "unknown op \"mem.poke\"")]
     [InlineData("""{ "name": "x", "platform": "risc-v", "steps": [] }""", 1, 28, "unknown platform \"risc-v\"")]
-    [InlineData("{ \"name\": \"x\",\n  \"platform\": \"none\",\n  \"steps\": [ { \"op\": \"dma\", \"rid\": \"0000:00:09.0\", \"addr\": 0, \"width\": 4, \"dir\": \"read\" } ] }", 3, 37, "function 0000:00:09.0 is not in the vector's topology")]
+    [InlineData("{ \"name\": \"x\",\n  \"platform\": \"none\",\n  \"steps\": [ { \"op\": \"dma\", \"rid\": \"0000:00:09.0\", \"addr\": 0, \"width\": 4, \"dir\": \"read\" } ] }", 3, 36, "function 0000:00:09.0 is not in the vector's topology")]
     [InlineData("{ \"name\": \"x\", \"platform\": \"none\",\n \"memory\": [ { \"base\": 0, \"size\": \"4KiB\" } ],\n \"steps\": [ { \"op\": \"mem.write\", \"addr\": \"0x2000\", \"width\": 4, \"value\": 1 } ] }", 3, 42, "outside the declared \"memory\" regions")]
-    [InlineData("{ \"name\": \"x\", \"platform\": \"none\", \"steps\": [ { \"op\": \"mem.read\", \"addr\": 0, \"width\": 3 } ] }", 1, 80, "width must be 1, 2, 4 or 8")]
-    [InlineData("{ \"name\": \"x\", \"platform\": \"none\", \"steps\": [ ", 1, 49, "unexpected end of file")]
-    [InlineData("{ \"name\": \"x\", \"platform\": \"none\", \"stpes\": [] }", 1, 46, "unknown field \"stpes\"")]
+    [InlineData("{ \"name\": \"x\", \"platform\": \"none\", \"steps\": [ { \"op\": \"mem.read\", \"addr\": 0, \"width\": 3 } ] }", 1, 87, "width must be 1, 2, 4 or 8")]
+    [InlineData("{ \"name\": \"x\", \"platform\": \"none\", \"steps\": [ ", 1, 47, "unexpected end of file")]
+    [InlineData("{ \"name\": \"x\", \"platform\": \"none\", \"stpes\": [] }", 1, 36, "unknown field \"stpes\"")]
     public void A_malformed_vector_gets_file_line_column_and_exit_2_and_nothing_runs(string json, int line, int column, string message)
     {
         using var good = CliHarness.Temp("a-good.vec.json", """{ "name": "fine", "platform": "none", "steps": [] }""");
