@@ -1,6 +1,6 @@
 using Conformance.Reference.Pci;
 
-namespace Conformance.Reference.Tests.Pci;
+namespace Conformance.Reference.Tests.PciTests;
 
 /// <summary>Software's view of configuration space: what a driver or the Linux PCI core does with config reads and writes.</summary>
 internal static class ConfigProbe

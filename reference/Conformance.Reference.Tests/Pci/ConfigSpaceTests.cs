@@ -4,7 +4,7 @@ using Conformance.Reference.Platform;
 using Conformance.Reference.Topology;
 using CsCheck;
 
-namespace Conformance.Reference.Tests.Pci;
+namespace Conformance.Reference.Tests.PciTests;
 
 public class ConfigSpaceTests
 {

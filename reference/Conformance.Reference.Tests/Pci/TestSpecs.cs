@@ -1,7 +1,7 @@
 using Conformance.Reference.Pci;
 using Conformance.Reference.Topology;
 
-namespace Conformance.Reference.Tests.Pci;
+namespace Conformance.Reference.Tests.PciTests;
 
 /// <summary>Small builders for device specs used by the PCI tests.</summary>
 internal static class TestSpecs

@@ -3,7 +3,7 @@ using Conformance.Reference.Pci;
 using Conformance.Reference.Platform;
 using Conformance.Reference.Topology;
 
-namespace Conformance.Reference.Tests.Platform;
+namespace Conformance.Reference.Tests.PlatformTests;
 
 public class PciDecodeTests
 {
