@@ -150,6 +150,15 @@ public sealed class DmaTestDevice : PciFunction
         return outcome;
     }
 
+    /// <summary>A reset clears the engine's registers, the last outcome and local memory.</summary>
+    protected override void OnReset()
+    {
+        Array.Clear(_local);
+        _dmaAddress = 0;
+        _localOffset = _length = _command = _scratch = _doorbellOutcome = 0;
+        LastDma = null;
+    }
+
     // ---- registers --------------------------------------------------------------------------------------------
 
     protected override ulong ReadBarRegister(int bar, ulong offset, int width)

@@ -36,6 +36,7 @@ public class PciFunction
         BuildHeader(spec, multifunction);
         foreach (var b in spec.Bars) AddBar(b);
         BuildCapabilities(spec, msix ?? spec.Msix);
+        Config.Written += OnFunctionConfigWritten;
     }
 
     public Bdf Bdf { get; }
@@ -109,6 +110,61 @@ public class PciFunction
 
     /// <summary>Hardware sets Memory Space / Bus Master Enable as firmware would (the platform builder's job).</summary>
     public void Enable(PciCommand bits) => Config.Set16(PciConfig.Command, (ushort)((ushort)Command | ((ushort)bits & CommandWritable)));
+
+    // ---- reset ------------------------------------------------------------------------------------------------
+
+    private byte[]? _powerOn;
+
+    /// <summary>How many times the function has been reset (FLR, secondary bus reset, or <see cref="Reset"/>).</summary>
+    public int ResetCount { get; private set; }
+
+    /// <summary>Function Level Reset Capability (PCIe Base §7.5.3.3 Device Capabilities bit 28).</summary>
+    public bool FlrCapable => PciExpressOffset != 0 && (Config.Get32(PciExpressOffset + 4) & (1u << 28)) != 0;
+
+    /// <summary>
+    /// Records the power-on state a reset returns to: the configuration space as built, with every BAR's address bits
+    /// cleared (after a reset software must assign BARs again: Linux saves and restores config space around it).
+    /// </summary>
+    internal void CapturePowerOnState()
+    {
+        _powerOn = Config.Snapshot();
+        foreach (var b in _bars)
+        {
+            uint lo = b.TypeBits;
+            _powerOn[b.Offset] = (byte)lo; _powerOn[b.Offset + 1] = 0; _powerOn[b.Offset + 2] = 0; _powerOn[b.Offset + 3] = 0;
+            if (b.Is64) Array.Clear(_powerOn, b.Offset + 4, 4);
+        }
+    }
+
+    /// <summary>
+    /// A reset of the function (FLR, PCIe Base §6.6.2; or a conventional reset from a secondary bus reset): the
+    /// configuration space returns to its power-on state (command 0: no decode, no bus mastering; MSI-X disabled;
+    /// BARs unassigned), the MSI-X table and PBA to their reset values, and the device's own state is cleared.
+    /// </summary>
+    public void Reset()
+    {
+        if (_powerOn is null) CapturePowerOnState();
+        Config.Restore(_powerOn!);
+        Msix?.ResetState();
+        OnReset();
+        ResetCount++;
+    }
+
+    /// <summary>The device-specific part of a reset.</summary>
+    protected virtual void OnReset() { }
+
+    private void OnFunctionConfigWritten(int offset, int width, uint value)
+    {
+        // Device Control bit 15, Initiate Function Level Reset: write-only, reads 0 (PCIe Base §7.5.3.4).
+        int devctlHigh = PciExpressOffset + 9;
+        if (PciExpressOffset != 0 && devctlHigh >= offset && devctlHigh < offset + width
+            && ((value >> (8 * (devctlHigh - offset))) & 0x80) != 0 && FlrCapable)
+            Reset();
+        else OnConfigWritten(offset, width, value);
+    }
+
+    /// <summary>Reacts to a software configuration write (after masking); the value is as written.</summary>
+    protected virtual void OnConfigWritten(int offset, int width, uint value) { }
 
     public override string ToString() => $"{Bdf} {Kind.ToName()} [{Spec.Vendor:x4}:{Spec.DeviceId:x4}]";
 
@@ -247,7 +303,8 @@ public class PciFunction
         var c = Config;
         c.Set8(at, (byte)PciCapabilityId.PciExpress);
         c.Set16(at + 0x02, (ushort)(0x2 | ((int)type << 4) | (port ? 0x100 : 0)));   // version 2, type, slot implemented
-        c.Set32(at + 0x04, 0x0000_8001);                       // MPS 256B supported, role-based error reporting
+        bool flr = type is PciePortType.Endpoint or PciePortType.LegacyEndpoint or PciePortType.RcIntegratedEndpoint;
+        c.Set32(at + 0x04, 0x0000_8001 | (flr ? 1u << 28 : 0)); // MPS 256B supported, role-based error reporting, FLR
         c.Set16(at + 0x08, 0x2810);                            // MRRS 512B, no snoop, relaxed ordering
         c.SetWritable(at + 0x08, 2, 0x7FFF);
         c.SetClearOnOne(at + 0x0A, 2, 0x000F);                 // error detected bits
