@@ -197,6 +197,36 @@ public class DmaTestDeviceTests
         Assert.Equal(1u, p.Machine.Interrupts.All.Last().Destination);
     }
 
+    [Fact]
+    public void Msi_sends_the_granted_vector_in_the_low_data_bits_and_honours_per_vector_masking()
+    {
+        var p = Build();
+        var d = p.Device("0000:00:03.0");
+        var msi = d.Msi!;
+        int at = msi.CapabilityOffset;
+        Assert.Equal([0x01, 0x05, 0x10, 0x11], PciTests.ConfigProbe.Capabilities(d).Select(c => (int)c.Id));
+        Assert.Equal(0x0184u, p.Machine.ConfigRead(d.Bdf, at + 2, 2)); // 4 vectors capable, 64-bit, per-vector masking
+        p.Machine.ConfigWrite(d.Bdf, at + 4, 4, 0xFEE0_3000);             // destination APIC 3
+        p.Machine.ConfigWrite(d.Bdf, at + 8, 4, 0);
+        p.Machine.ConfigWrite(d.Bdf, at + 0xC, 2, 0x60);
+        p.Machine.ConfigWrite(d.Bdf, at + 2, 2, 0x0011);                  // enable, 2 vectors granted (MME=1)
+        Assert.Equal(MsixSendKind.NoSuchVector, d.RaiseVector(2).Kind);
+        Assert.True(d.RaiseVector(1).Delivered);
+        Assert.Equal(0x61, p.Machine.Interrupts[3].Delivered.Single().Vector);
+        p.Machine.ConfigWrite(d.Bdf, at + 0x10, 4, 0x1);                  // mask vector 0
+        Assert.Equal(MsixSendKind.Pending, d.RaiseVector(0).Kind);
+        Assert.Equal(0x1u, p.Machine.ConfigRead(d.Bdf, at + 0x14, 4));
+        p.Machine.ConfigWrite(d.Bdf, at + 0x14, 4, 0);                    // pending bits are read-only
+        Assert.Equal(0x1u, p.Machine.ConfigRead(d.Bdf, at + 0x14, 4));
+        p.Machine.ConfigWrite(d.Bdf, at + 0x10, 4, 0x0);
+        Assert.Equal([0x61, 0x60], p.Machine.Interrupts[3].Delivered.Select(i => i.Vector));
+        Assert.Equal(0x0u, p.Machine.ConfigRead(d.Bdf, at + 0x14, 4));
+        // Once MSI-X is enabled the device uses MSI-X instead.
+        EnableVector(p, d, 0, dest: 0, vector: 0x70);
+        Assert.True(d.RaiseVector(0).Delivered);
+        Assert.Equal(0x70, p.Machine.Interrupts[0].Delivered.Single().Vector);
+    }
+
     private sealed class RecordingBridge : IIoBridge
     {
         public List<DmaRequest> Requests { get; } = [];

@@ -26,7 +26,7 @@ public class PciFunction
     private int _lastExtended;        // offset of the last extended capability (0: none yet)
     private int _nextExtendedFree = PciConfig.ExtendedStart;
 
-    public PciFunction(DeviceSpec spec, bool multifunction, MsixSpec? msix = null)
+    public PciFunction(DeviceSpec spec, bool multifunction, MsixSpec? msix = null, int msiVectors = 0)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
@@ -35,7 +35,7 @@ public class PciFunction
         HeaderType = spec.Kind.IsBridge() ? PciHeaderType.Bridge : PciHeaderType.Normal;
         BuildHeader(spec, multifunction);
         foreach (var b in spec.Bars) AddBar(b);
-        BuildCapabilities(spec, msix ?? spec.Msix);
+        BuildCapabilities(spec, msix ?? spec.Msix, msiVectors);
         Config.Written += OnFunctionConfigWritten;
     }
 
@@ -50,6 +50,7 @@ public class PciFunction
 
     public IReadOnlyList<BaseAddressRegister> Bars => _bars;
     public MsixCapability? Msix { get; private set; }
+    public MsiCapability? Msi { get; private set; }
 
     /// <summary>Offsets of the capabilities in configuration space (0 when absent).</summary>
     public int PowerManagementOffset { get; private set; }
@@ -226,10 +227,11 @@ public class PciFunction
 
     // ---- capabilities -----------------------------------------------------------------------------------------
 
-    private void BuildCapabilities(DeviceSpec spec, MsixSpec? msix)
+    private void BuildCapabilities(DeviceSpec spec, MsixSpec? msix, int msiVectors)
     {
         bool pcie = spec.Kind.IsPcie();
         if (spec.Kind != DeviceKind.HostBridge) BuildPowerManagement();
+        if (msiVectors > 0) Msi = new MsiCapability(this, AddCapability(MsiCapability.CapabilitySize), msiVectors);
         if (spec.PciX) BuildPciX();
         if (pcie) BuildPciExpress(spec.Kind);
         if (msix is not null)
