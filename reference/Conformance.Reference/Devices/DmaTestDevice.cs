@@ -42,7 +42,8 @@ public enum DmaTestOutcomeCode
 /// 0x30 SCRATCH     RW  32 bits, no effect
 /// 0x10000-0x1FFFF  local memory (when the register BAR is at least 128 KiB)
 /// </code>
-/// The device also has an MSI capability (64-bit, per-vector masking, 4 vectors), used when MSI-X is not enabled.
+/// Optionally (<see cref="PlatformBuilder.WithTestDeviceMsi"/>) the device also has an MSI capability (64-bit,
+/// per-vector masking, 4 vectors), linked last in the capability list and used when MSI-X is not enabled.
 /// The MSI-X table and PBA live where the topology's <c>msix</c> puts them (default: the register BAR at 0x2000 and
 /// 0x3000, 8 vectors) and take precedence over registers they overlap. Every other memory BAR smaller than 4 KiB
 /// (default: BAR2, 256 bytes — a sub-page BAR) mirrors registers 0x00-0xFF.
@@ -63,10 +64,14 @@ public sealed class DmaTestDevice : PciFunction
     private ulong _dmaAddress;
     private uint _localOffset, _length, _command, _scratch, _doorbellOutcome;
 
-    /// <summary>MSI vectors the device asks for (Multiple Message Capable).</summary>
+    /// <summary>MSI vectors the device asks for (Multiple Message Capable) when it has an MSI capability.</summary>
     public const int MsiVectors = 4;
 
-    public DmaTestDevice(DeviceSpec spec, bool multifunction) : base(WithDefaultLayout(spec), multifunction, msiVectors: MsiVectors)
+    /// <param name="spec">The function as the topology describes it (default layout when it has neither BARs nor MSI-X).</param>
+    /// <param name="multifunction">Header type bit 7.</param>
+    /// <param name="withMsi">Also give the device an MSI capability (4 vectors), linked last in the capability list.</param>
+    public DmaTestDevice(DeviceSpec spec, bool multifunction, bool withMsi = false)
+        : base(WithDefaultLayout(spec), multifunction, msiVectors: withMsi ? MsiVectors : 0)
     {
         DmaMaskBits = spec.DmaMaskBits;
         AddressMask = DmaMaskBits >= 64 ? ulong.MaxValue : (1UL << DmaMaskBits) - 1;

@@ -231,7 +231,6 @@ public class PciFunction
     {
         bool pcie = spec.Kind.IsPcie();
         if (spec.Kind != DeviceKind.HostBridge) BuildPowerManagement();
-        if (msiVectors > 0) Msi = new MsiCapability(this, AddCapability(MsiCapability.CapabilitySize), msiVectors);
         if (spec.PciX) BuildPciX();
         if (pcie) BuildPciExpress(spec.Kind);
         if (msix is not null)
@@ -239,6 +238,8 @@ public class PciFunction
             int at = AddCapability(MsixCapability.CapabilitySize);
             Msix = new MsixCapability(this, at, msix.Vectors, msix.TableBar, msix.TableOffset, msix.PbaBar, msix.PbaOffset);
         }
+        // MSI is optional and placed last so the offsets of the others do not depend on it.
+        if (msiVectors > 0) Msi = new MsiCapability(this, AddCapability(MsiCapability.CapabilitySize), msiVectors);
         if (pcie && spec.Acs is { } acs) BuildAcs(acs);
         if (pcie && spec.Ari) BuildAri();
     }
