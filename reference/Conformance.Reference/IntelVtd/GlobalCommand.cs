@@ -23,7 +23,7 @@ public sealed partial class VtdUnit
         // SRTP: latch RTADDR (table pointer and mode); RTPS reports the latch.
         if ((command & GlobalCommandBits.SetRootTablePointer) != 0)
         {
-            var rta = new RootTableAddress(_regs.Get64(VtdRegisterOffsets.RootTableAddress));
+            var rta = new RootTableAddressRegister(_regs.Get64(VtdRegisterOffsets.RootTableAddress));
             _rootTable = rta.Address;
             _rootMode = rta.Mode;
             SetStatus(GlobalCommandBits.SetRootTablePointer, true);

@@ -3,7 +3,7 @@ using Conformance.Reference.Memory;
 namespace Conformance.Reference.IntelVtd;
 
 /// <summary>VT-d spec §10.4.6 Root Table Address register: the table pointer and the translation table mode.</summary>
-public readonly record struct RootTableAddress(ulong Raw)
+public readonly record struct RootTableAddressRegister(ulong Raw)
 {
     public ulong Address => Raw & ~0xFFFUL;
     /// <summary>TTM 11:10: 00 legacy, 01 scalable (only with ECAP.SMTS), 10 abort-DMA (ECAP.ADMS), 11 reserved.</summary>
