@@ -16,6 +16,9 @@ public interface IVectorPlatform
     /// <summary>Parses and validates the <c>units</c> array (null when absent); throws <see cref="InputException"/>.</summary>
     object? ReadUnits(JsonValue? units, TopologySpec topology);
 
+    /// <summary>Whether CPU addresses equal PCI bus addresses (x86 host bridges). POWER PHBs translate them instead.</summary>
+    bool IdentityHostWindows => true;
+
     /// <summary>Validates a platform-specific step (e.g. an <c>opal</c> call name) at parse time.</summary>
     void ValidateStep(VectorStep step) { }
 

@@ -125,7 +125,7 @@ public sealed class VectorRunner(IReadOnlyDictionary<string, IVectorPlatform> pl
                 long since = seenInterrupts;
                 var all = machine.Interrupts.All.Where(d => d.Sequence > since).ToList();
                 if (all.Count > 0) seenInterrupts = all[^1].Sequence;
-                return new Observation().Add("delivered", all.Select(d => (object)new Observation().Add("dest", (ulong)d.Destination).Add("vector", (ulong)d.Vector)).ToList());
+                return new Observation().Add("delivered", all.Select(d => (object)new Observation().Add("dest", (ulong)d.Destination).Add("vector", (ulong)d.Vector).Add("source", (ulong)d.SourceId)).ToList());
             }
             default:
                 throw new InvalidOperationException($"op {step.Op} passed validation but has no implementation");

@@ -1,7 +1,8 @@
-using Conformance.Reference.Memory;
+using Conformance.Reference.Groups;
 using Conformance.Reference.Pci;
 using Conformance.Reference.Platform;
 using Conformance.Reference.Text;
+using Conformance.Reference.Topology;
 
 namespace Conformance.Reference.Vectors;
 
@@ -16,7 +17,22 @@ public static class VectorSuite
         new IVectorPlatform[] { new NonePlatform() }.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
     /// <summary>Builds the machine a vector runs on: its memory regions and its topology's functions.</summary>
-    public static IVectorHardware BuildHardware(VectorFile vector) => new BareHardware(new Machine(new PhysicalMemory(vector.Memory)));
+    public static IVectorHardware BuildHardware(VectorFile vector) => BuildHardware(vector, DefaultPlatforms);
+
+    /// <summary>
+    /// Builds the machine a vector runs on: its memory regions and every function of its topology (endpoints become
+    /// DMA test devices), with DMA aliasing as the topology dictates.
+    /// </summary>
+    public static IVectorHardware BuildHardware(VectorFile vector, IReadOnlyDictionary<string, IVectorPlatform> platforms)
+    {
+        var aliases = DmaAliases.For(PciTree.Build(vector.Topology));
+        var platform = new PlatformBuilder(vector.Topology)
+            .WithMemory(vector.Memory)
+            .WithWireRequester(aliases.WireRequester)
+            .WithIdentityHostWindows(platforms[vector.Platform].IdentityHostWindows)
+            .Build();
+        return new BuiltHardware(platform);
+    }
 
     public static IReadOnlyList<string> CollectFiles(IEnumerable<string> paths)
     {
@@ -39,7 +55,8 @@ public static class VectorSuite
 
     public static IReadOnlyList<VectorResult> RunAll(IReadOnlyList<VectorFile> vectors, IReadOnlyDictionary<string, IVectorPlatform>? platforms = null)
     {
-        var runner = new VectorRunner(platforms ?? DefaultPlatforms, BuildHardware);
+        var p = platforms ?? DefaultPlatforms;
+        var runner = new VectorRunner(p, v => BuildHardware(v, p));
         return vectors.Select(runner.Run).ToList();
     }
 
@@ -82,10 +99,11 @@ public static class VectorSuite
         return failed == 0 ? 0 : 1;
     }
 
-    private sealed class BareHardware(Machine machine) : IVectorHardware
+    private sealed class BuiltHardware(SimulatedPlatform platform) : IVectorHardware
     {
-        public Machine Machine => machine;
-        public uint ConfigRead(Bdf bdf, int offset, int width) => width >= 4 ? uint.MaxValue : (1u << (width * 8)) - 1;
-        public void ConfigWrite(Bdf bdf, int offset, int width, uint value) { }
+        public Machine Machine => platform.Machine;
+        public SimulatedPlatform Platform => platform;
+        public uint ConfigRead(Bdf bdf, int offset, int width) => platform.Machine.Pci.ConfigRead(bdf, offset, width);
+        public void ConfigWrite(Bdf bdf, int offset, int width, uint value) => platform.Machine.Pci.ConfigWrite(bdf, offset, width, value);
     }
 }
