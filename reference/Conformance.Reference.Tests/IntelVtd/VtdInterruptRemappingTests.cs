@@ -40,7 +40,7 @@ public class VtdInterruptRemappingTests
         { "not-present", 0x22 },
         { "table-not-backed", 0x23 },
         { "reserved-xapic-dst", 0x24 },
-        { "reserved-svt-3", 0x24 },
+        { "svt-3-never-verifies", 0x26 },
         { "compat-with-cfis-clear", 0x25 },
         { "sid-mismatch", 0x26 },
         { "bus-out-of-range", 0x26 },
@@ -66,7 +66,7 @@ public class VtdInterruptRemappingTests
                 t.Command(GlobalCommandBits.SetInterruptRemapTablePointer);
                 break;
             case "reserved-xapic-dst": lo |= 1UL << 32; break;            // DST bit 0 in xAPIC mode
-            case "reserved-svt-3": hi |= 3UL << 18; break;
+            case "svt-3-never-verifies": hi |= 3UL << 18; break;
             case "compat-with-cfis-clear": address = 0xFEE0_6000; data = 0x31; break;
             case "sid-mismatch": (lo, hi) = VtdTables.RemappedIrte(0x31, 6, svt: 1, sid: new Bdf(0, 2, 0, 0).RequesterId); break;
             case "bus-out-of-range": (lo, hi) = VtdTables.RemappedIrte(0x31, 6, svt: 2, sid: 0x0304); break; // buses 3..4

@@ -36,12 +36,11 @@ public readonly record struct Irte(ulong Lo, ulong Hi)
     /// <summary>
     /// Reserved bits. Remapped format: 14:12, 31:24, and in xAPIC mode DST bits 7:0 and 31:16 (39:32, 63:48);
     /// bit 15 without posted-interrupt support. Posted format: 7:2, 13:12, 37:24. Both: 127:84 (hi 63:20) in remapped,
-    /// hi 31:20 in posted. SVT=3 is a reserved encoding and counts as a reserved field (QEMU instead fails the
-    /// source-id check with 0x26).
+    /// hi 31:20 in posted. SVT=3 is not a reserved-bit fault: it fails source-id verification (0x26), as both QEMU
+    /// and VirtualBox treat it.
     /// </summary>
     public bool HasReservedBits(bool extendedInterruptMode, bool postedSupported)
     {
-        if (SourceValidation == SourceValidationType.Reserved) return true;
         if (Posted)
         {
             if (!postedSupported) return true;
@@ -55,7 +54,7 @@ public readonly record struct Irte(ulong Lo, ulong Hi)
     /// <summary>
     /// §9.10 SVT/SQ: 1 = the requester id must equal SID, ignoring function bits per SQ (1: bit 2, 2: bits 2:1,
     /// 3: bits 2:0); 2 = the requester's bus must lie in [SID 15:8 (start bus), SID 7:0 (end bus)] as the spec
-    /// words it (QEMU reads the range the other way round).
+    /// words it and VirtualBox reads it (QEMU reads the range the other way round); 3 (reserved) never verifies.
     /// </summary>
     public bool SourceMatches(ushort requesterId) => SourceValidation switch
     {
