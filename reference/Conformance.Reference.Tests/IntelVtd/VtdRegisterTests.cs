@@ -84,5 +84,8 @@ public class VtdRegisterTests
         Assert.Contains("sagaw", e.Detail);
         e = Assert.Throws<InputException>(() => VtdUnitConfig.Read(JsonValue.Parse("""{ "id": "d", "mmio": 0, "levels": 4 }""", "u.json")));
         Assert.Contains("levels", e.Detail);
+        e = Assert.Throws<InputException>(() => VtdUnitConfig.ReadAll(JsonValue.Parse("[{ \"id\": \"a\", \"mmio\": 0 },\n { \"id\": \"b\", \"mmio\": 4096 }]", "u.json")));
+        Assert.Equal(2, e.Line);
+        Assert.Contains("INCLUDE_PCI_ALL", e.Detail);
     }
 }

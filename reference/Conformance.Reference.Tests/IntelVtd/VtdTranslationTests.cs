@@ -95,6 +95,9 @@ public class VtdTranslationTests
         Assert.Equal(InterruptResultKind.Delivered, o.Interrupt!.Value.Kind);
         Assert.Equal(0x41, t.Machine.Interrupts[1].Delivered.Single().Vector);
         Assert.False(t.Memory.TryReadLe(0x30_0000, 4, out ulong v) && v != 0);
+        // Only a DWORD write is an interrupt request; an 8-byte write there is blocked (VT-d 3.14).
+        var wide = t.Bridge.Translate(new DmaRequest(0, Dev.RequesterId, 0xFEE0_0000, 8, DmaDirection.Write));
+        Assert.Equal(0xE, wide.Reason);
     }
 
     [Fact]

@@ -19,8 +19,7 @@ public class VtdVectorTests
         public object? ReadUnits(JsonValue? units, TopologySpec topology)
         {
             if (units is null) return new List<VtdUnitConfig>();
-            var list = units.Items.Select(VtdUnitConfig.Read).ToList();
-            return list;
+            return VtdUnitConfig.ReadAll(units);
         }
 
         public IVectorSession Attach(Machine machine, object? config, TopologySpec topology)

@@ -22,13 +22,13 @@ public sealed partial class VtdUnit
         ulong address = request.Address;
         bool write = request.Direction == DmaDirection.Write;
 
-        // 1. §3.14: requests-without-PASID to 0xFEEx_xxxx are interrupt requests, never remapped as DMA. A write is
-        //    an interrupt message; anything else there is blocked (0xE) when translation is on.
+        // 1. §3.14: requests-without-PASID to 0xFEEx_xxxx are never remapped as DMA. A DWORD write is an interrupt
+        //    message; anything else there (a read, a write of another length) is blocked (0xE) when translation is on.
         if (X86MsiMessage.InWindow(address) && request.Pasid is null)
         {
-            if (write) return DmaTranslation.Interrupt;
+            if (write && request.Length == 4) return DmaTranslation.Interrupt;
             if (!StatusHas(GlobalCommandBits.TranslationEnable)) return DmaTranslation.Ok(address);
-            return Fault(VtdFaultReason.InterruptAddress, request, fpd: false, "read of the interrupt address range 0xFEEx_xxxx");
+            return Fault(VtdFaultReason.InterruptAddress, request, fpd: false, $"{(write ? $"{request.Length}-byte write" : "read")} in the interrupt address range 0xFEEx_xxxx");
         }
 
         // 2. Translation disabled: the request passes untranslated.

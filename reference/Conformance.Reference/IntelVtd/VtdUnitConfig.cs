@@ -60,6 +60,38 @@ public sealed record VtdUnitConfig
     }
 
     /// <summary>
+    /// Reads a vector's whole <c>units</c> array and checks the units fit together as a DMAR table would: unique ids,
+    /// non-overlapping register pages, at most one unit without scope (INCLUDE_PCI_ALL), no function in two scopes.
+    /// </summary>
+    public static IReadOnlyList<VtdUnitConfig> ReadAll(JsonValue units)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        var list = new List<VtdUnitConfig>();
+        VtdUnitConfig? catchAll = null;
+        var scoped = new Dictionary<Bdf, string>();
+        foreach (var item in units.Items)
+        {
+            var u = Read(item);
+            foreach (var other in list)
+            {
+                if (other.Id == u.Id) throw item.Require("id").Error($"unit id \"{u.Id}\" is used twice");
+                if (other.MmioBase == u.MmioBase) throw item.Require("mmio").Error($"unit {u.Id}'s registers at 0x{u.MmioBase:x} overlap unit {other.Id}'s");
+            }
+            if (u.Scope.Count == 0)
+            {
+                if (catchAll is not null) throw item.Error($"units {catchAll.Id} and {u.Id} both have no scope: only one unit may serve every device (INCLUDE_PCI_ALL)");
+                catchAll = u;
+            }
+            foreach (var bdf in u.Scope)
+            {
+                if (!scoped.TryAdd(bdf, u.Id)) throw item.Require("scope").Error($"{bdf} is in the scope of both {scoped[bdf]} and {u.Id}");
+            }
+            list.Add(u);
+        }
+        return list;
+    }
+
+    /// <summary>
     /// Reads a vector's <c>units[]</c> entry: <c>id</c>, <c>mmio</c>, <c>aw</c>, <c>haw</c>, <c>sagaw</c>,
     /// <c>scalable</c>, <c>ir</c>, <c>fro</c>, <c>nfr</c>, <c>iro</c>, <c>scope</c>. Errors carry the field's position.
     /// </summary>
