@@ -4,7 +4,7 @@ namespace Conformance.Reference.Power;
 /// PHB4 MSI validation through the MIST (MSI Interrupt State Table, IODA3_MIST_PE*: a 12-bit PE number per interrupt
 /// source, four per 64-bit word), written by OPAL_PCI_SET_XIVE_PE (skiboot <c>phb4_set_ive_pe</c>). An MSI is a DMA
 /// write to the 32-bit MSI window (0xFFFF0000..0xFFFFFFFF) or the 64-bit one (top nibble 1); the source number is
-/// <c>((address &gt;&gt; 4) &amp; 0xffff) | (data &amp; 0x1f)</c> (skiboot <c>phb4_get_msi_32/64</c>; QEMU
+/// <c>((window offset &gt;&gt; 4) &amp; 0xffff) | (data &amp; 0x1f)</c> (skiboot <c>phb4_get_msi_32/64</c>; QEMU
 /// <c>pnv_phb4_msi_write</c>). The PHB lets a PE raise only the sources whose MIST PE is its own.
 /// </summary>
 public sealed class MsiValidation
@@ -29,7 +29,12 @@ public sealed class MsiValidation
 
     public static bool IsMsi64Address(ulong address) => (address >> 60) == 1;
 
-    public static int SourceNumber(ulong address, uint data) => (int)(((address >> 4) & 0xffff) | (data & 0x1f));
+    /// <summary>The source number from the offset inside the MSI window (64 KiB for 32-bit, 1 MiB for 64-bit MSIs).</summary>
+    public static int SourceNumber(ulong address, uint data)
+    {
+        ulong offset = IsMsi32Address(address) ? address & 0xffff : address & 0xf_ffff;
+        return (int)(((offset >> 4) & 0xffff) | (data & 0x1f));
+    }
 
     /// <summary>The 32-bit MSI address and data OPAL_GET_MSI_32 hands out for a source.</summary>
     public static (ulong Address, uint Data) Msi32(uint source) => (0xffff_0000UL | ((source << 4) & 0xffff_fe0f), source & 0x1f);
