@@ -132,5 +132,16 @@ public sealed record OpalResult(long Rc, IReadOnlyList<ulong> Out)
 
     public OpalRc Code => (OpalRc)Rc;
     public bool IsSuccess => Rc == 0;
+    /// <summary>Structural: the same return code and the same out-values in the same order.</summary>
+    public bool Equals(OpalResult? other) => other is not null && Rc == other.Rc && Out.SequenceEqual(other.Out);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        h.Add(Rc);
+        foreach (ulong o in Out) h.Add(o);
+        return h.ToHashCode();
+    }
+
     public override string ToString() => Out.Count == 0 ? $"rc={Rc}" : $"rc={Rc} out=[{string.Join(", ", Out.Select(o => $"0x{o:x}"))}]";
 }
