@@ -36,7 +36,7 @@ public sealed record PhbConfig
     /// computes <c>m32_segsize = (size + 0x10000) / total_pe_num</c>; a window given whole divides evenly itself.
     /// </summary>
     public ulong M32SegmentSize =>
-        (M32.Size % (ulong)NumPe == 0 ? M32.Size : M32.Size + 0x10000) / (ulong)NumPe;
+        (BitOperations.IsPow2(M32.Size + 0x10000) ? M32.Size + 0x10000 : M32.Size) / (ulong)NumPe;
 
     /// <summary>Linux <c>m64_segsize = m64_size / total_pe_num</c>.</summary>
     public ulong M64SegmentSize => M64 is { } w ? w.Size / (ulong)NumPe : 0;
@@ -68,7 +68,7 @@ public sealed record PhbConfig
             M32 = m32, NumIrqs = numIrqs, MbtSize = mbtSize,
         };
         var m32Node = unit.Require("m32");
-        if (m32.Size % (ulong)numPe != 0 && (m32.Size + 0x10000) % (ulong)numPe != 0)
+        if (!BitOperations.IsPow2(m32.Size + 0x10000) && m32.Size % (ulong)numPe != 0)
             throw m32Node.Error($"m32 size 0x{m32.Size:x} does not split into {numPe} equal segments");
         if (cfg.M32SegmentSize < 0x1000)
             throw m32Node.Error($"m32 segments of 0x{cfg.M32SegmentSize:x} bytes are smaller than a 4 KiB page");
