@@ -53,6 +53,20 @@ public sealed class EdgeCaseGroupsTests
             Assert.Contains(d.Bdf, result.GroupOf(d.Bdf)!);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Edge_case_groups_do_not_depend_on_the_order_of_the_device_list(string name)
+    {
+        var topology = TopologyJsonReader.ReadFile(Path.Combine(CasesDir, name + ".topology.json"));
+        var rng = new Random(name.Length * 7919);
+        for (int round = 0; round < 5; round++)
+        {
+            var shuffled = topology with { Devices = topology.Devices.OrderBy(_ => rng.Next()).ToArray() };
+            Assert.Equal(Show(IsolationGroups.Compute(topology)), Show(IsolationGroups.Compute(shuffled)));
+        }
+        static string Show(GroupResult r) => string.Join(" ", r.Groups.Select(g => "{" + string.Join(",", g) + "}")) + " / " + string.Join(",", r.Untranslated);
+    }
+
     [Fact]
     public void Without_the_RCBA_workaround_Intel_PCH_root_ports_merge_with_their_slot()
     {

@@ -125,6 +125,17 @@ public sealed class LspciReaderTests
     }
 
     [Fact]
+    public void An_unconfigured_bridge_with_bus_numbers_00_has_no_bus_behind_it()
+    {
+        var t = LspciReader.Parse("00:1c.0 PCI bridge [0604]: X [8086:1234]\n\tBus: primary=00, secondary=00, subordinate=00, sec-latency=0\n" +
+            "\tCapabilities: [40] Express (v2) Root Port (Slot+), IntMsgNum 0\n");
+        var rp = Assert.Single(t.Devices);
+        Assert.Equal(DeviceKind.RootPort, rp.Kind);
+        Assert.Null(rp.Secondary);
+        Assert.Single(Conformance.Reference.Groups.IsolationGroups.Compute(t).Groups);
+    }
+
+    [Fact]
     public void Every_shared_real_machine_listing_parses_with_each_function_once()
     {
         foreach (var f in Directory.GetFiles(TestPaths.SharedTopologies, "*.txt"))
@@ -133,6 +144,7 @@ public sealed class LspciReaderTests
             Assert.NotEmpty(t.Devices);
             Assert.Equal(t.Devices.Count, t.Devices.Select(d => d.Bdf).Distinct().Count());
             Assert.All(t.Devices.Where(d => d.Kind.IsBridge()), d => Assert.NotNull(d.Secondary));
+            Assert.All(t.Devices, d => Assert.NotNull(d.Source));
         }
     }
 }

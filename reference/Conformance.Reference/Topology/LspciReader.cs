@@ -160,13 +160,16 @@ public static partial class LspciReader
             if (!m.Success)
                 throw new InputException(file, lineNo, col, $"malformed bus line \"{Shorten(body)}\" (expected \"Bus: primary=bb, secondary=bb, subordinate=bb\")");
             byte sec = (byte)Hex(m.Groups["s"].Value), sub = (byte)Hex(m.Groups["u"].Value);
+            d.HasBusLine = true;
+            // A bridge the firmware left unconfigured (e.g. an empty hot-plug port) shows secondary=00,
+            // subordinate=00: no bus behind it yet.
+            if (sec == 0 && sub == 0) return;
             if (sub < sec)
                 throw new InputException(file, lineNo, col + m.Groups["u"].Index, $"subordinate bus {sub:x2} is below secondary bus {sec:x2}");
             if (sec <= d.Bdf.Bus)
                 throw new InputException(file, lineNo, col + m.Groups["s"].Index, $"secondary bus {sec:x2} must be above the bridge's own bus {d.Bdf.Bus:x2}");
             d.Secondary = sec;
             d.Subordinate = sub;
-            d.HasBusLine = true;
         }
         else if (body.StartsWith("Subsystem:", StringComparison.Ordinal))
         {
