@@ -140,7 +140,14 @@ public sealed partial class TopologyGenerator
             PlaceModel(link, 0, r.Bool() ? Pick(DeviceCatalog.QuirkedMultifunctionEndpoints) : Pick(DeviceCatalog.DmaAliasEndpoints));
             return;
         }
-        if (roll < 62 && o.MultifunctionEndpoints) { PlaceModel(link, 0, Pick(DeviceCatalog.MultifunctionEndpoints)); return; }
+        if (roll < 62 && o.MultifunctionEndpoints)
+        {
+            // AMD's on-chip functions only appear on AMD machines.
+            var models = chipset == Chipset.Amd ? DeviceCatalog.MultifunctionEndpoints
+                : DeviceCatalog.MultifunctionEndpoints.Where(m => m.Functions[0].Vendor != QuirkIds.Amd).ToList();
+            PlaceModel(link, 0, Pick(models));
+            return;
+        }
         PlaceModel(link, 0, Pick(DeviceCatalog.Endpoints));
     }
 
