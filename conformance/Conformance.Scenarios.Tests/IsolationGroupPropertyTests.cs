@@ -118,6 +118,17 @@ public class IsolationGroupPropertyTests
         string.Join("\n", r.Groups.Select(g => string.Join(" ", g))) + "\nuntranslated: " + string.Join(" ", r.Untranslated);
 
     [Fact]
+    public void A_saved_topology_file_replays_to_the_same_groups()
+    {
+        Options.Sample(o =>
+        {
+            var t = TopologyGenerator.Generate(o);
+            var replayed = TopologyJsonReader.Parse(TopologyJsonWriter.Write(t), "replay.topology.json");
+            Assert.Equal(Render(IsolationGroups.Compute(t)), Render(IsolationGroups.Compute(replayed)));
+        }, iter: 50, print: Describe);
+    }
+
+    [Fact]
     public void Everything_behind_a_PCIe_to_PCI_bridge_is_in_one_group()
     {
         Options.Sample(o =>
