@@ -90,6 +90,9 @@ public readonly record struct Result<T>
     public static implicit operator Result<T>(T value) => new(value, null);
     public static implicit operator Result<T>(AdapterError error) => new(default, error);
 
+    /// <summary>A success holding <paramref name="value"/> (for when the implicit conversion does not apply, e.g. interfaces).</summary>
+    public static Result<T> From(T value) => new(value, null);
+
     /// <summary>Drops the value (for callers that only care whether it worked).</summary>
     public Result AsResult() => _error is { } e ? e : Result.Ok;
     public override string ToString() => _error is { } e ? e.ToString() : $"Ok({_value})";

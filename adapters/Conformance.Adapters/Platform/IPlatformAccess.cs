@@ -15,6 +15,9 @@ public interface IPlatformAccess
     /// <summary>CPU loads and stores to physical addresses: MMIO registers of units, device BARs.</summary>
     ICpuMmio Mmio { get; }
 
+    /// <summary>PCI configuration space (ECAM): capabilities, function-level and secondary bus resets.</summary>
+    IPciConfig Config { get; }
+
     /// <summary>The host kernel's page allocator: where guest memory and hardware tables come from.</summary>
     HostPageAllocator Pages { get; }
 
