@@ -15,7 +15,6 @@ public abstract class GuestBase : IGuest
 {
     private const ulong Page = HostPageAllocator.PageSize;
     private readonly List<int> _groups = [];
-    private readonly List<ulong> _frames = [];
     private readonly List<Trap> _traps = [];
     private readonly Dictionary<(Bdf, int), (ulong Address, uint Data, uint Control)> _virtualMsix = new();
     private bool _destroyed;
@@ -56,13 +55,21 @@ public abstract class GuestBase : IGuest
 
     public bool Owns(Bdf device) => Devices.Contains(device);
 
+    /// <summary>Back guest memory with one physically contiguous block (as NOIOMMU users do with hugepages).</summary>
+    protected virtual bool PhysicallyContiguous => false;
+
     internal async ValueTask<Result> InitializeAsync(CancellationToken ct)
     {
+        ulong? block = null;
+        if (PhysicallyContiguous)
+        {
+            block = Platform.Pages.AllocateContiguous(PageOwner, (int)(Config.MemorySize / Page), Page, MemoryLimit);
+            if (block is null) return AdapterError.NoSpace("no contiguous host memory for the guest");
+        }
         for (ulong gpa = 0; gpa < Config.MemorySize; gpa += Page)
         {
-            var frame = Platform.Pages.Allocate(PageOwner, MemoryLimit);
+            var frame = block is { } b ? b + gpa : Platform.Pages.Allocate(PageOwner, MemoryLimit);
             if (frame is null) return AdapterError.NoSpace("host memory exhausted");
-            _frames.Add(frame.Value);
             if (Config.Backing == MemoryBacking.Pinned) Platform.Pages.Pin(frame.Value);
             CpuMap.Map(gpa, frame.Value, Page, CpuMapKind.Ram);
         }
@@ -274,13 +281,14 @@ public abstract class GuestBase : IGuest
         if (_destroyed) return Result.Ok;
         foreach (var g in _groups.ToList()) await DetachGroupAsync(g, cancellationToken).ConfigureAwait(false);
         await OnDestroyAsync(cancellationToken).ConfigureAwait(false);
+        // Free what backs the guest now: unpinned frames may have been migrated since they were allocated.
+        var backing = CpuMap.Entries.Where(e => e.Kind == CpuMapKind.Ram).Select(e => e.HostPhysical).ToList();
         CpuMap.Clear();
-        foreach (var f in _frames)
+        foreach (var f in backing)
         {
             if (Platform.Pages.IsPinned(f)) Platform.Pages.Unpin(f);
             Platform.Pages.Free(f);
         }
-        _frames.Clear();
         _traps.Clear();
         _virtualMsix.Clear();
         _destroyed = true;

@@ -43,6 +43,9 @@ public sealed class NoIommuGuest : GuestBase, IHostPhysicalFace
     /// <summary>Without an IOMMU a device reaches only what its DMA mask covers, so guest memory comes from below 4 GiB.</summary>
     protected override ulong MemoryLimit => 1UL << 32;
 
+    /// <summary>A device needs bus-contiguous buffers and here bus = host physical: one contiguous block, as DPDK takes hugepages.</summary>
+    protected override bool PhysicallyContiguous => true;
+
     /// <summary>What a NOIOMMU user reads from /proc/self/pagemap.</summary>
     public Result<ulong> HostPhysicalOf(ulong guestPhysical) =>
         CpuMap.Translate(guestPhysical) is { } hpa && CpuMap.Lookup(guestPhysical)!.Value.Kind == CpuMapKind.Ram

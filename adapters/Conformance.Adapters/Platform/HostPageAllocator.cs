@@ -109,17 +109,18 @@ public sealed class HostPageAllocator
     public void OnMigrate(Action<ulong, ulong> onMigrate) => _migrationListeners.Add(onMigrate);
 
     /// <summary>
-    /// Memory pressure (compaction/migration): every unpinned frame of <paramref name="owner"/> is copied to a fresh
-    /// frame, listeners are told, and the old frame is poisoned with <paramref name="poison"/> and freed.
-    /// Returns how many frames moved.
+    /// Memory pressure (compaction/migration): every unpinned frame among <paramref name="frames"/> (user memory,
+    /// e.g. a guest's RAM) is copied to a fresh frame of the same owner, listeners are told, and the old frame is
+    /// poisoned with <paramref name="poison"/> and freed. Returns how many frames moved.
     /// </summary>
-    public int ReclaimUnpinned(string owner, IHostMemory memory, byte poison = 0x6b)
+    public int ReclaimUnpinned(IEnumerable<ulong> frames, IHostMemory memory, byte poison = 0x6b)
     {
         int moved = 0;
         var buffer = new byte[PageSize];
-        foreach (var old in PagesOf(owner))
+        foreach (var old in frames.Distinct().ToList())
         {
-            if (_used[old].Pins > 0) continue;
+            if (!_used.TryGetValue(old, out var frame) || frame.Pins > 0) continue;
+            string owner = frame.Owner;
             if (old == 0) continue;
             var below = _free.GetViewBetween(0, old - 1);
             if (below.Count == 0) continue;

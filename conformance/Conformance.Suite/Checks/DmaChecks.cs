@@ -99,8 +99,8 @@ internal static class DmaChecks
             Probe.Write(ctx, device, bus, late);
             var (r, data) = Probe.Read(ctx, device, bus, length);
             var after = a.Read(gpa, length)!;
-            ctx.Ensure(after.AsSpan().SequenceEqual(before), $"after the unmap returned, {Solo}'s DMA write at bus 0x{bus:x} still changed A's memory at guest-physical 0x{gpa:x} (a stale translation)");
-            ctx.Ensure(!(r.IsOk && data.AsSpan().SequenceEqual(after)), $"after the unmap returned, {Solo}'s DMA read at bus 0x{bus:x} still returned A's memory (a stale translation)");
+            ctx.Ensure(after.AsSpan().SequenceEqual(before), $"after the unmap returned, {Solo}'s DMA write at bus 0x{bus:x} still changed A's memory at guest-physical 0x{gpa:x} (the translation outlived the unmap)");
+            ctx.Ensure(!(r.IsOk && data.AsSpan().SequenceEqual(after)), $"after the unmap returned, {Solo}'s DMA read at bus 0x{bus:x} still returned A's memory (the translation outlived the unmap)");
         }
     }
 
@@ -239,9 +239,7 @@ internal static class DmaChecks
         var a = await world.GuestAsync("A");
         await world.AttachAsync(a, world.GroupOf(Solo));
         var (gpa, bus) = await world.MappedBufferAsync(a, Solo, random.Bytes(3 * 4096));
-        int moved = 0;
-        foreach (var owner in world.Scenario.Pages.Owners.Where(o => o.Contains(a.Name, StringComparison.Ordinal)))
-            moved += world.Scenario.Pages.ReclaimUnpinned(owner, world.Scenario.Access.Memory);
+        int moved = world.Scenario.Pages.ReclaimUnpinned(a.RamFrames, world.Scenario.Access.Memory);
         ctx.Step($"the host reclaimed and migrated {moved} unpinned pages of A");
         var fresh = random.Bytes(3 * 4096);
         ctx.Ensure(a.Write(gpa, fresh), "A's CPU cannot write its buffer after reclaim");

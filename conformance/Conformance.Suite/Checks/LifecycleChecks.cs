@@ -66,7 +66,7 @@ internal static class LifecycleChecks
         var groups = new[] { Solo, PairA, Mask32, SubPage };
         for (int cycle = 0; cycle < 4; cycle++)
         {
-            var g = await world.GuestAsync($"G{cycle}", memory: (ulong)random.Int(64, 512) << 10);
+            var g = await world.GuestAsync($"G{cycle}", memory: (ulong)random.Int(64, 256) * 4096);
             foreach (var d in random.Shuffle(groups).Take(random.Int(1, groups.Length)))
             {
                 await world.AttachAsync(g, world.GroupOf(d));
