@@ -1,4 +1,5 @@
 using Conformance.Adapters.Platform;
+using Conformance.Reference.Groups;
 using Conformance.Reference.Pci;
 using Conformance.Reference.Topology;
 
@@ -6,7 +7,7 @@ namespace Conformance.Suite.Machine;
 
 /// <summary>
 /// The topology every check runs on, with its isolation groups. Its shape is fixed so the groups are known by
-/// construction (each root port has ACS; a multifunction device without ACS is one group; one with ACS is one group
+/// construction and checked against the computed isolation groups (each root port has ACS; a multifunction device without ACS is one group; one with ACS is one group
 /// per function); sizes vary with the seed.
 /// <list type="bullet">
 /// <item>01:00.0 endpoint, its own group</item>
@@ -63,16 +64,16 @@ public sealed record ScenarioTopology(TopologySpec Spec, IReadOnlyList<Isolation
         devices.Add(Endpoint(SharedBus0, multifunction: true, fnAcs: acs));
         devices.Add(Endpoint(SharedBus1, multifunction: true, fnAcs: acs, subPageBase: SubPageBarPage + 0x100));
 
-        var groups = new List<IsolationGroup>
-        {
-            new(1, [Solo]),
-            new(2, [PairA, PairB]),
-            new(3, [Mask32]),
-            new(4, [HostHeld], Viable: false),
-            new(5, [SubPage]),
-            new(6, [SharedBus0]),
-            new(7, [SharedBus1]),
-        };
-        return new ScenarioTopology(new TopologySpec(devices), groups);
+        // Groups come from the platform knowledge, exactly as Linux computes them; a group holding a function that
+        // a host driver uses (04:00.0), or a bridge (bound to pcieport, never assignable), is not viable.
+        var spec = new TopologySpec(devices);
+        var computed = IsolationGroups.Compute(spec);
+        var groups = computed.Groups.Select((g, i) => new IsolationGroup(i + 1, g,
+            Viable: !g.Contains(HostHeld) && g.All(b => devices.First(d => d.Bdf == b).Kind is DeviceKind.Endpoint))).ToList();
+        foreach (var (a, b) in new[] { (PairA, PairB) })
+            if (!computed.SameGroup(a, b)) throw new InvalidOperationException($"scenario: {a} and {b} should share a group");
+        foreach (var (a, b) in new[] { (SharedBus0, SharedBus1), (Solo, PairA) })
+            if (computed.SameGroup(a, b)) throw new InvalidOperationException($"scenario: {a} and {b} should be in different groups");
+        return new ScenarioTopology(spec, groups);
     }
 }
