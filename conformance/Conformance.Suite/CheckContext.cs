@@ -37,8 +37,12 @@ public sealed class CheckContext
     /// <summary>Extra reproduction text (e.g. CsCheck's shrunk operation sequence).</summary>
     public string? Reproduction { get; set; }
 
+    /// <summary>While true, steps are not logged (generated sequences report through CsCheck instead).</summary>
+    public bool Muted { get; set; }
+
     public void Step(string what)
     {
+        if (Muted) return;
         _stepCount++;
         _steps.Append("  ").Append(_stepCount).Append(". ").AppendLine(what);
     }

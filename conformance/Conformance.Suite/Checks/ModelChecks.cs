@@ -60,6 +60,7 @@ internal static class ModelChecks
         ctx.Step($"CsCheck SampleModelBased over {Pages} IO pages, CsCheck seed {seed}");
         try
         {
+            ctx.Muted = true;
             Check.SampleModelBased(initial, [map, unmap], equal: Agrees, seed: seed, iter: 12, threads: 1,
                 printActual: d => d.ToString(), printModel: m => m.ToString());
         }
@@ -70,6 +71,7 @@ internal static class ModelChecks
         }
         finally
         {
+            ctx.Muted = false;
             foreach (var d in domains) d.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         return Task.CompletedTask;
