@@ -23,6 +23,7 @@ public sealed class BrokenAdapterTests
     [InlineData(Flaw.SkipUnmap, "DMA-003")]
     [InlineData(Flaw.SkipUnmap, "DMA-010")]
     [InlineData(Flaw.StaleTranslation, "DMA-003")]
+    [InlineData(Flaw.NoPin, "DMA-008")]
     public async Task A_broken_variant_fails_the_requirement_it_breaks_and_the_failure_names_it(Flaw flaw, string requirement)
     {
         var control = await Run(Flaw.None, requirement);

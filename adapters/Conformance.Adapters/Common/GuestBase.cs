@@ -55,6 +55,9 @@ public abstract class GuestBase : IGuest
 
     public bool Owns(Bdf device) => Devices.Contains(device);
 
+    /// <summary>Whether pinned backing really pins (pin_user_pages). Only a deliberately broken adapter says no.</summary>
+    protected virtual bool PinsMemory => true;
+
     /// <summary>Back guest memory with one physically contiguous block (as NOIOMMU users do with hugepages).</summary>
     protected virtual bool PhysicallyContiguous => false;
 
@@ -70,7 +73,7 @@ public abstract class GuestBase : IGuest
         {
             var frame = block is { } b ? b + gpa : Platform.Pages.Allocate(PageOwner, MemoryLimit);
             if (frame is null) return AdapterError.NoSpace("host memory exhausted");
-            if (Config.Backing == MemoryBacking.Pinned) Platform.Pages.Pin(frame.Value);
+            if (Config.Backing == MemoryBacking.Pinned && PinsMemory) Platform.Pages.Pin(frame.Value);
             CpuMap.Map(gpa, frame.Value, Page, CpuMapKind.Ram);
         }
         return await OnCreateAsync(ct).ConfigureAwait(false);

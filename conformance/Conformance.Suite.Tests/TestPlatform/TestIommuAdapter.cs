@@ -17,6 +17,8 @@ public enum Flaw
     SkipUnmap = 2,
     /// <summary>Unmap clears the entries but never invalidates the IOTLB.</summary>
     StaleTranslation = 4,
+    /// <summary>Guest memory is never pinned, so the host may migrate it under a live translation.</summary>
+    NoPin = 8,
 }
 
 /// <summary>The test platform: installs a <see cref="TestIommu"/> at 0xFED00000.</summary>
@@ -118,6 +120,7 @@ public sealed class TestIommuGuest : GuestBase, IFullSpaceDma, IIdentityFace
 
     public override IGuestFace Face => this;
     public override IFullSpaceDma FullSpace => this;
+    protected override bool PinsMemory => !_host.Flaws.HasFlag(Flaw.NoPin);
     public GuestFaceKind Kind => GuestFaceKind.Identity;
     public IReadOnlyList<ulong> PageSizes { get; } = [Page];
 
