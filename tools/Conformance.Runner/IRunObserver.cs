@@ -9,5 +9,5 @@ public interface IRunObserver
     void RunStarting(RunHeader header);
     void TestStarting(PlannedTest test, int index, int total);
     void TestFinished(TestResult result, int index, int total);
-    void RunFinished(RunResult result);
+    void RunFinished(RunResult run);
 }
