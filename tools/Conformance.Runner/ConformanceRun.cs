@@ -150,7 +150,8 @@ public static class ConformanceRun
         }
         catch (Exception e)
         {
-            return new CheckResult(RawOutcome.Error, $"{e.GetType().Name}: {e.Message}", test.Seed, null);
+            string why = e is Hosting.AdapterHostException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            return new CheckResult(RawOutcome.Error, why, test.Seed, null);
         }
     }
 

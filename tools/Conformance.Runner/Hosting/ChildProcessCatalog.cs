@@ -87,6 +87,7 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
         try
         {
             Process process = _process ??= Start();
+            lock (_stderrTail) _stderrTail.Clear(); // only this request's diagnostics explain its failure
             using (ct.Register(() => Kill(process)))
             {
                 string? line;
@@ -156,8 +157,8 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
             if (e.Data is null) return;
             lock (_stderrTail)
             {
-                _stderrTail.Enqueue(e.Data);
-                while (_stderrTail.Count > 8) _stderrTail.Dequeue();
+                // The first lines a crash prints say why ("Process terminated. ...", "Stack overflow."); keep those.
+                if (_stderrTail.Count < 8 && e.Data.Trim().Length > 0) _stderrTail.Enqueue(e.Data.Trim());
             }
         };
         lock (_stderrTail) _stderrTail.Clear();
@@ -180,9 +181,11 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
     {
         if (!process.WaitForExit(5000)) Kill(process);
         process.WaitForExit(); // drains the stderr reader
-        string code = process.HasExited ? $"exit code {process.ExitCode}" : "no exit code";
+        string code = !process.HasExited ? "no exit code"
+            : process.ExitCode > 128 && !OperatingSystem.IsWindows() ? $"exit code {process.ExitCode}, signal {process.ExitCode - 128}"
+            : $"exit code {process.ExitCode}";
         string tail;
-        lock (_stderrTail) tail = string.Join(" | ", _stderrTail.Where(l => l.Trim().Length > 0).Take(3).Select(l => l.Trim()));
+        lock (_stderrTail) tail = string.Join(" | ", _stderrTail.Take(2));
         return $"the adapter host died ({code})" + (tail.Length > 0 ? $": {Truncate(tail)}" : "");
     }
 

@@ -3,13 +3,16 @@ using static System.Net.WebUtility;
 
 namespace Conformance.Runner.Reports;
 
-/// <summary>A single self-contained HTML page (inline style, no scripts, no external resources): matrix and failures.</summary>
+/// <summary>
+/// A single self-contained HTML page (inline style, no scripts, no external resources): matrix and failures. Written
+/// as well-formed XHTML-compatible markup so any XML tool can read it too.
+/// </summary>
 public static class HtmlReport
 {
     public static string Render(RunResult run)
     {
         var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Conformance run ")
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<title>Conformance run ")
           .Append(HtmlEncode(run.RunId)).Append("</title>\n<style>\n")
           .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}")
           .Append("th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f4f4f4}")

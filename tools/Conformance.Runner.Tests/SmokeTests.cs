@@ -1,7 +1,0 @@
-namespace Conformance.Runner.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Nothing() => Assert.True(true);
-}
