@@ -3,7 +3,7 @@ using Conformance.Suite.Catalog;
 namespace Conformance.Runner.Tests;
 
 /// <summary>What a fake check does when run.</summary>
-public enum Behavior { Pass, Fail, NotSupported, Error, Throw, Hang }
+public enum Behavior { Pass, Fail, NotSupported, Error, Throw, Hang, FailOddly }
 
 /// <summary>
 /// An in-process catalog built in memory: adapters, requirements and their checks, and what each check does on each
@@ -52,6 +52,8 @@ internal sealed class FakeCatalog : ISuiteCatalog
         {
             case Behavior.Fail:
                 return new CheckResult(RawOutcome.Fail, $"{requirementId}: DMA reached 0x2000 outside the mapping", seed, "map 0x1000 4KiB; dma read 0x2000");
+            case Behavior.FailOddly:
+                return new CheckResult(RawOutcome.Fail, "bytes \0\u001b[31m <&> ]]> \"quoted\" | pipe\nsecond line ```", seed, "step 1\n```\nstep 2");
             case Behavior.NotSupported:
                 return new CheckResult(RawOutcome.NotSupported, "needs capability msix-mappable", seed, null);
             case Behavior.Error:

@@ -1,5 +1,4 @@
 using System.Text;
-using static System.Net.WebUtility;
 
 namespace Conformance.Runner.Reports;
 
@@ -13,7 +12,7 @@ public static class HtmlReport
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<title>Conformance run ")
-          .Append(HtmlEncode(run.RunId)).Append("</title>\n<style>\n")
+          .Append(Encode(run.RunId)).Append("</title>\n<style>\n")
           .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}")
           .Append("th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f4f4f4}")
           .Append(".Pass{background:#d9f2d9}.Fail,.Error,.UnexpectedPass{background:#f8d0d0}")
@@ -28,7 +27,7 @@ public static class HtmlReport
         Item(sb, "result", (run.ExitCode == 0 ? "PASS — " : "FAIL — ") + run.Summary);
         sb.Append("</ul>\n<h2>Requirements by adapter</h2>\n<table>\n<tr>");
         Matrix m = Matrix.Of(run);
-        foreach (string h in m.Header) sb.Append("<th>").Append(HtmlEncode(h)).Append("</th>");
+        foreach (string h in m.Header) sb.Append("<th>").Append(Encode(h)).Append("</th>");
         sb.Append("</tr>\n");
         for (int i = 0; i < m.Rows.Count; i++)
         {
@@ -37,7 +36,7 @@ public static class HtmlReport
             for (int c = 0; c < row.Count; c++)
             {
                 Outcome? o = c >= 2 ? m.Cells[i][c - 2] : null;
-                sb.Append(o is { } oc ? $"<td class=\"{oc.Name()}\">" : "<td>").Append(HtmlEncode(row[c])).Append("</td>");
+                sb.Append(o is { } oc ? $"<td class=\"{oc.Name()}\">" : "<td>").Append(Encode(row[c])).Append("</td>");
             }
             sb.Append("</tr>\n");
         }
@@ -47,8 +46,8 @@ public static class HtmlReport
         foreach (TestResult t in failures)
         {
             sb.Append("<h3 class=\"").Append(t.Outcome.Name()).Append("\">")
-              .Append(HtmlEncode($"{t.Outcome.Name()}: {t.Test.Requirement.Id} {t.Test.Check} on {t.Test.Adapter.Name}/{t.Test.Profile}"))
-              .Append("</h3>\n<pre>").Append(HtmlEncode(JunitReport.Detail(t))).Append("</pre>\n");
+              .Append(Encode($"{t.Outcome.Name()}: {t.Test.Requirement.Id} {t.Test.Check} on {t.Test.Adapter.Name}/{t.Test.Profile}"))
+              .Append("</h3>\n<pre>").Append(Encode(JunitReport.Detail(t))).Append("</pre>\n");
         }
         var expected = run.Tests.Where(t => t.Outcome == Outcome.ExpectedFail).ToList();
         if (expected.Count > 0)
@@ -62,6 +61,9 @@ public static class HtmlReport
         return sb.ToString();
     }
 
+    /// <summary>HTML-escapes, dropping characters no HTML or XML document may contain (an adapter's message may hold any).</summary>
+    private static string Encode(string s) => System.Net.WebUtility.HtmlEncode(JunitReport.Clean(s));
+
     private static void Item(StringBuilder sb, string name, string value) =>
-        sb.Append("<li><b>").Append(HtmlEncode(name)).Append(":</b> ").Append(HtmlEncode(value)).Append("</li>\n");
+        sb.Append("<li><b>").Append(Encode(name)).Append(":</b> ").Append(Encode(value)).Append("</li>\n");
 }

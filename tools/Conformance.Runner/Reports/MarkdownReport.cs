@@ -51,12 +51,13 @@ public static class MarkdownReport
     }
 
     private static string Escape(string s) =>
-        s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)
+        JunitReport.Clean(s).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)
          .Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal)
          .Replace("<", "&lt;", StringComparison.Ordinal);
 
     private static string Fence(string text)
     {
+        text = JunitReport.Clean(text);
         string fence = "```";
         while (text.Contains(fence, StringComparison.Ordinal)) fence += "`";
         return $"{fence}text\n{text}\n{fence}\n";
