@@ -93,12 +93,19 @@ public static class ConformanceRun
         {
             foreach (string path in options.BaselinePaths) set.Add(Baseline.Read(path));
         }
-        else if (options.ShippedBaselineDirectory is { } dir && Directory.Exists(dir))
+        else
         {
             foreach (AdapterInfo a in adapters)
             {
-                string path = Path.Combine(dir, $"{a.Name}.{a.Profile}.json");
-                if (File.Exists(path)) set.Add(Baseline.Read(path));
+                string? path = options.ShippedBaselineDirectory is { } dir ? Path.Combine(dir, $"{a.Name}.{a.Profile}.json") : null;
+                if (path is not null && File.Exists(path))
+                {
+                    set.Add(Baseline.Read(path));
+                }
+                else if (options.UseSuiteBaselines && SuiteBaselineText(a) is { } text)
+                {
+                    set.Add(Baseline.Parse(text, $"(built in) adapters/baselines/{a.Name}.{a.Profile}.json"));
+                }
             }
         }
         var ids = catalog.Requirements.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
@@ -110,6 +117,15 @@ public static class ConformanceRun
                 warnings.Add($"{b.Source}: requirement {id} is not in the suite (stale baseline entry)");
         }
         return set;
+    }
+
+    /// <summary>The shipped baseline as the suite assembly embeds it (<c>Conformance.Suite.Baselines.&lt;adapter&gt;.&lt;profile&gt;.json</c>).</summary>
+    private static string? SuiteBaselineText(AdapterInfo a)
+    {
+        using Stream? s = typeof(SuiteCatalog).Assembly.GetManifestResourceStream($"Conformance.Suite.Baselines.{a.Name}.{a.Profile}.json");
+        if (s is null) return null;
+        using var reader = new StreamReader(s);
+        return reader.ReadToEnd();
     }
 
     private static async Task<TestResult> RunOneAsync(PlannedTest test, ISuiteCatalog catalog, BaselineSet baselines, RunOptions options,

@@ -23,6 +23,12 @@ public sealed record RunOptions
     /// <summary>Where the kit's own baselines live (<c>adapters/baselines/&lt;adapter&gt;.&lt;profile&gt;.json</c>); null: none.</summary>
     public string? ShippedBaselineDirectory { get; init; }
 
+    /// <summary>
+    /// When no <c>--baseline</c> is given and <see cref="ShippedBaselineDirectory"/> has no file for an adapter, use the
+    /// copy the suite assembly carries (the tool's own content), so an installed tool applies the kit's baselines too.
+    /// </summary>
+    public bool UseSuiteBaselines { get; init; }
+
     public IReadOnlyList<ReportTarget> Reports { get; init; } = [];
 
     public Shard Shard { get; init; } = Shard.Whole;

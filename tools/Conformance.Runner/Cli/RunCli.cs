@@ -35,7 +35,7 @@ public static class RunCli
         }
         if (parsed.AdapterHost is { } assembly) return ServeAdapterHost(assembly);
 
-        RunOptions options = parsed.Options with { ShippedBaselineDirectory = shippedBaselines ?? BaselineLocator.Find() };
+        RunOptions options = parsed.Options with { ShippedBaselineDirectory = shippedBaselines ?? BaselineLocator.Find(), UseSuiteBaselines = shippedBaselines is null };
         ChildProcessCatalog? child = null;
         try
         {

@@ -41,8 +41,14 @@ public static class AdapterAssemblyBinder
             throw new UsageException($"--adapter \"{path}\": declares several catalogs ({string.Join(", ", catalogs.Select(t => t.FullName))})");
         if (catalogs.Length == 1) return (ISuiteCatalog)Activator.CreateInstance(catalogs[0])!;
 
-        return SuiteCatalog.Bind(assembly)
-            ?? throw new UsageException($"--adapter \"{path}\": declares no adapter");
+        try
+        {
+            return SuiteCatalog.Bind(assembly);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--adapter \"{path}\": declares no adapter ({e.Message})");
+        }
     }
 
     private static Assembly Load(string full)
