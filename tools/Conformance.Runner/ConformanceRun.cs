@@ -147,6 +147,17 @@ public static class ConformanceRun
     /// <summary>Runs one check; an exception or a time-out becomes a raw Error, never escapes.</summary>
     internal static async Task<CheckResult> RunCheckAsync(PlannedTest test, ISuiteCatalog catalog, TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
+        if (catalog is IPreparedCatalog prepared)
+        {
+            try
+            {
+                await prepared.PrepareAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return new CheckResult(RawOutcome.Error, e is Hosting.AdapterHostException ? e.Message : $"{e.GetType().Name}: {e.Message}", test.Seed, null);
+            }
+        }
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {

@@ -57,6 +57,9 @@ public static class ChildHost
                         return 2;
                     }
                     break;
+                case "ping":
+                    writer.WriteLine(ChildProtocol.Pong());
+                    break;
                 case "run":
                     long id = (long)request["id"]!;
                     writer.WriteLine(ChildProtocol.Result(id, Run(catalog, request)));

@@ -11,7 +11,7 @@ namespace Conformance.Runner.Hosting;
 /// running check an Error; a check that does not answer in time is cancelled by killing the host. Either way the
 /// next check starts a fresh host, so one bad test cannot take the run down.
 /// </summary>
-public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
+public sealed class ChildProcessCatalog : ISuiteCatalog, IPreparedCatalog, IDisposable
 {
     private readonly ChildHostCommand _command;
     private readonly string _assembly;
@@ -21,11 +21,14 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
     private Process? _process;
     private long _nextId;
 
-    private ChildProcessCatalog(ChildHostCommand command, string assembly)
+    private ChildProcessCatalog(ChildHostCommand command, string assembly, TimeSpan startTimeout)
     {
         _command = command;
         _assembly = assembly;
+        _startTimeout = startTimeout;
     }
+
+    private readonly TimeSpan _startTimeout;
 
     public IReadOnlyList<RequirementInfo> Requirements { get; private set; } = [];
 
@@ -41,7 +44,7 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
     public static async Task<ChildProcessCatalog> StartAsync(ChildHostCommand command, string adapterAssembly, TimeSpan timeout, CancellationToken ct = default)
     {
         if (!File.Exists(adapterAssembly)) throw new UsageException($"--adapter \"{adapterAssembly}\": no such file");
-        var catalog = new ChildProcessCatalog(command, Path.GetFullPath(adapterAssembly));
+        var catalog = new ChildProcessCatalog(command, Path.GetFullPath(adapterAssembly), timeout);
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -57,7 +60,7 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
         catch (AdapterHostException e)
         {
             catalog.Dispose();
-            throw new UsageException($"--adapter \"{adapterAssembly}\": {e.Message}");
+            throw new UsageException(e.Message.StartsWith("--adapter ", StringComparison.Ordinal) ? e.Message : $"--adapter \"{adapterAssembly}\": {e.Message}");
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -69,6 +72,24 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IDisposable
             catalog.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Starts a host if none is running and waits until it answers, so the next check's time limit covers only the check.</summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        if (_process is not null) return;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(_startTimeout);
+        JsonObject reply;
+        try
+        {
+            reply = await ExchangeAsync(ChildProtocol.Ping(), limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new AdapterHostException($"the adapter host did not start within {_startTimeout.TotalSeconds:0.###} s");
+        }
+        if (ChildProtocol.Op(reply) != "pong") throw new AdapterHostException($"the adapter host answered {reply.ToJsonString()} to ping");
     }
 
     public async Task<CheckResult> RunAsync(string adapterName, string requirementId, string checkName, ulong seed, CancellationToken ct)

@@ -12,6 +12,7 @@ namespace Conformance.Runner.Hosting;
 /// ← {"op":"catalog","adapters":[{"name","platform","profile"}],"requirements":[{"id","title","level","capabilities","platforms","sources","checks"}]}
 /// → {"op":"run","id":1,"adapter":"a","requirement":"DMA-001","check":"c","seed":"0x..."}
 /// ← {"op":"result","id":1,"outcome":"Pass|Fail|NotSupported|Error","message":...,"seed":"0x...","reproduction":...}
+/// → {"op":"ping"}                   ← {"op":"pong"}   (a restarted host is ready)
 /// ← {"op":"fatal","message":"..."}   (the host cannot serve, e.g. no adapter in the assembly; it then exits)
 /// </code>
 /// Seeds travel as "0x..." strings so no JSON reader rounds them.
@@ -24,6 +25,10 @@ internal static class ChildProtocol
     {
         ["op"] = "run", ["id"] = id, ["adapter"] = adapter, ["requirement"] = requirement, ["check"] = check, ["seed"] = Seeds.Format(seed),
     }.ToJsonString();
+
+    public static string Ping() => new JsonObject { ["op"] = "ping" }.ToJsonString();
+
+    public static string Pong() => new JsonObject { ["op"] = "pong" }.ToJsonString();
 
     public static string Fatal(string message) => new JsonObject { ["op"] = "fatal", ["message"] = message }.ToJsonString();
 

@@ -62,7 +62,7 @@ public static class CtrfReport
                 ["exitCode"] = run.ExitCode,
             },
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
     /// <summary>Pass → passed; NotSupported and ExpectedFail → skipped (as in xunit); Fail, Error, UnexpectedPass → failed.</summary>
