@@ -48,5 +48,5 @@ public static class RunPlan
 
     public static bool AppliesTo(RequirementInfo requirement, AdapterInfo adapter) =>
         requirement.Platforms.Count == 0
-        || requirement.Platforms.Any(p => p == adapter.Platform || p is "any" or "*");
+        || requirement.Platforms.Any(p => p == adapter.Platform || p is "all" or "any" or "*");
 }
