@@ -97,7 +97,7 @@ public class OutcomeTests
 
     [Theory]
     [InlineData("""{ "adapter": "a", "profile": "p", "expected": { "DMA-1": { "outcome": "flaky" } } }""", 1, 71, "outcome \"flaky\"")]
-    [InlineData("""{ "adapter": "a", "profile": "p", "expectd": {} }""", 1, 46, "expectd")]
+    [InlineData("""{ "adapter": "a", "profile": "p", "expectd": {} }""", 1, 35, "expectd")]
     [InlineData("{ \"adapter\": \"a\",\n  \"profile\": 7,\n  \"expected\": {} }", 2, 14, "expected a string")]
     [InlineData("{ \"adapter\": \"a\", \"profile\": \"p\",\n  \"expected\": { \"DMA-1\": { \"outcome\": \"fail\" },\n                \"DMA-1\": { \"outcome\": \"fail\" } } }", 3, 17, "DMA-1")]
     [InlineData("{ \"adapter\": \"a\", \"profile\": \"p\", \"expected\": { \"DMA-1\": { \"outcome\": \"fail\", } } }", 1, 0, "")]
