@@ -132,6 +132,16 @@ public class CliTests
     }
 
     [Fact]
+    public void Output_that_is_not_the_terminal_gets_plain_lines()
+    {
+        Assert.False(RunCli.IsInteractive(new StringWriter()));
+        var stdout = new StringWriter();
+        RunCli.Execute(["--seed", "1", "--adapter", "vtd"], stdout, new StringWriter(), Runs.Kit(), shippedBaselines: "/nonexistent");
+        Assert.DoesNotContain('\u001b', stdout.ToString());
+        Assert.StartsWith("conformance run: seed 0x0000000000000001", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_live_display_renders_the_matrix_as_a_table()
     {
         var stdout = new StringWriter();

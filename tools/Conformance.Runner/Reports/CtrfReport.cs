@@ -25,7 +25,7 @@ public static class CtrfReport
         {
             ["reportFormat"] = "CTRF",
             ["specVersion"] = SpecVersion,
-            ["reportId"] = StableUuid($"report\n{run.RunId}\n{run.Shard}"),
+            ["reportId"] = StableUuid($"report\n{run.RunId}\n{run.Shard}\n{run.Start.ToUnixTimeMilliseconds()}"),
             ["timestamp"] = run.Stop.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
             ["generatedBy"] = "conformance run",
             ["results"] = new JsonObject
