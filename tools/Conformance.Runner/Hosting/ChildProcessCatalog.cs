@@ -77,7 +77,11 @@ public sealed class ChildProcessCatalog : ISuiteCatalog, IPreparedCatalog, IDisp
     /// <summary>Starts a host if none is running and waits until it answers, so the next check's time limit covers only the check.</summary>
     public async Task PrepareAsync(CancellationToken ct)
     {
-        if (_process is not null) return;
+        // Wait for a timed-out or crashed previous check to finish retiring its host before deciding.
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        bool running = _process is not null;
+        _gate.Release();
+        if (running) return;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(_startTimeout);
         JsonObject reply;
