@@ -42,6 +42,8 @@ public static class CliApp
                         return 2;
                     }
                     return Conformance.Reference.Vectors.VectorSuite.Run(args[2..], stdout, stderr);
+                case "run":
+                    return RunCommand.Execute(args[1..], stdout, stderr);
                 default:
                     stderr.WriteLine($"conformance: unknown command '{args[0]}'");
                     stderr.WriteLine(Usage);
