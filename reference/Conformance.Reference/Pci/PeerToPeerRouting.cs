@@ -31,8 +31,6 @@ public readonly record struct PeerRoute(PeerRouteKind Kind, PciMemoryTarget Targ
 /// </summary>
 public static class PeerToPeerRouting
 {
-    private const ushort AcsRequestRedirect = 0x04; // PCI_ACS_RR
-
     public static PeerRoute Route(PciSegment segment, PciFunction issuer, ulong address, int length)
     {
         ArgumentNullException.ThrowIfNull(segment);
@@ -89,8 +87,7 @@ public static class PeerToPeerRouting
         return new PeerRoute(PeerRouteKind.Upstream);
     }
 
-    private static bool RedirectsPeerRequests(PciFunction f) =>
-        f.AcsOffset != 0 && (f.Config.Get16(f.AcsOffset + 6) & AcsRequestRedirect) != 0;
+    private static bool RedirectsPeerRequests(PciFunction f) => AcsCapability.Control(f).RequestRedirect;
 
     /// <summary>The bridge whose secondary bus (live) is <paramref name="bus"/>.</summary>
     private static PciBridge? BridgeAbove(PciSegment segment, byte bus)
