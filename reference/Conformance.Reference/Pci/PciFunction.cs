@@ -120,7 +120,7 @@ public class PciFunction
     public int ResetCount { get; private set; }
 
     /// <summary>Function Level Reset Capability (PCIe Base §7.5.3.3 Device Capabilities bit 28).</summary>
-    public bool FlrCapable => PciExpressOffset != 0 && (Config.Get32(PciExpressOffset + 4) & (1u << 28)) != 0;
+    public bool FlrCapable => PciExpressOffset != 0 && (Config.Get32(PciExpressOffset + PciExpressCapability.DeviceCapabilities) & PciExpressCapability.FlrCapable) != 0;
 
     /// <summary>
     /// Records the power-on state a reset returns to: the configuration space as built, with every BAR's address bits
@@ -157,7 +157,7 @@ public class PciFunction
     private void OnFunctionConfigWritten(int offset, int width, uint value)
     {
         // Device Control bit 15, Initiate Function Level Reset: write-only, reads 0 (PCIe Base §7.5.3.4).
-        int devctlHigh = PciExpressOffset + 9;
+        int devctlHigh = PciExpressOffset + PciExpressCapability.DeviceControl + 1;
         if (PciExpressOffset != 0 && devctlHigh >= offset && devctlHigh < offset + width
             && ((value >> (8 * (devctlHigh - offset))) & 0x80) != 0 && FlrCapable)
             Reset();
@@ -269,90 +269,37 @@ public class PciFunction
         return at;
     }
 
-    /// <summary>PCI Bus Power Management Interface 1.2 §3.2: PMC (+2, version 3), PMCSR (+4: PowerState RW, PME_En RW, PME_Status RW1C).</summary>
     private void BuildPowerManagement()
     {
-        int at = AddCapability(8);
-        PowerManagementOffset = at;
-        Config.Set8(at, (byte)PciCapabilityId.PowerManagement);
-        Config.Set16(at + 2, 0x0003);
-        Config.Set16(at + 4, 0x0008); // No_Soft_Reset
-        Config.SetWritable(at + 4, 2, 0x0103);
-        Config.SetClearOnOne(at + 4, 2, 0x8000);
+        PowerManagementOffset = AddCapability(PowerManagementCapability.Size);
+        PowerManagementCapability.Build(Config, PowerManagementOffset);
     }
 
-    /// <summary>PCI-X 2.0 §7.2 (device) / §8.6 (bridge) capability: status captures the function's bus/device/function.</summary>
     private void BuildPciX()
     {
         bool bridge = HeaderType == PciHeaderType.Bridge;
-        int at = AddCapability(bridge ? 16 : 8);
-        PciXOffset = at;
-        Config.Set8(at, (byte)PciCapabilityId.PciX);
-        Config.Set32(at + 4, (uint)(Bdf.Function | (Bdf.Device << 3) | (Bdf.Bus << 8)));
-        if (!bridge) Config.SetWritable(at + 2, 2, 0x007F);
+        PciXOffset = AddCapability(PciXCapability.Size(bridge));
+        PciXCapability.Build(Config, PciXOffset, Bdf, bridge);
     }
 
-    /// <summary>
-    /// PCIe Base 6.x §7.5.3 PCI Express Capability (version 2, 0x3C bytes): capabilities register with Device/Port
-    /// Type in bits 7:4, device capabilities/control/status, link registers, root registers for root ports,
-    /// Device Capabilities 2 with ARI Forwarding Supported (bit 5) on root and downstream ports.
-    /// </summary>
     private void BuildPciExpress(DeviceKind kind)
     {
-        var type = kind.PortType();
-        bool port = type is PciePortType.RootPort or PciePortType.Downstream;
-        int at = AddCapability(0x3C);
-        PciExpressOffset = at;
-        var c = Config;
-        c.Set8(at, (byte)PciCapabilityId.PciExpress);
-        c.Set16(at + 0x02, (ushort)(0x2 | ((int)type << 4) | (port ? 0x100 : 0)));   // version 2, type, slot implemented
-        bool flr = type is PciePortType.Endpoint or PciePortType.LegacyEndpoint or PciePortType.RcIntegratedEndpoint;
-        c.Set32(at + 0x04, 0x0000_8001 | (flr ? 1u << 28 : 0)); // MPS 256B supported, role-based error reporting, FLR
-        c.Set16(at + 0x08, 0x2810);                            // MRRS 512B, no snoop, relaxed ordering
-        c.SetWritable(at + 0x08, 2, 0x7FFF);
-        c.SetClearOnOne(at + 0x0A, 2, 0x000F);                 // error detected bits
-        c.Set32(at + 0x0C, 0x0000_0013);                       // 8 GT/s, x1
-        c.SetWritable(at + 0x10, 2, 0x0FCB);
-        c.Set16(at + 0x12, 0x0013);
-        c.SetClearOnOne(at + 0x12, 2, 0xC000);
-        if (type == PciePortType.RootPort)
-        {
-            c.SetWritable(at + 0x1C, 2, 0x001F);
-            c.SetClearOnOne(at + 0x20, 4, 0x0001_0000);
-        }
-        c.Set32(at + 0x24, port ? 0x20u : 0u);
-        c.SetWritable(at + 0x28, 2, port ? 0x003Fu : 0x001Fu);
-        c.Set32(at + 0x2C, 0x0E);
-        c.Set16(at + 0x30, 0x3);
-        c.SetWritable(at + 0x30, 2, 0x000F);
+        PciExpressOffset = AddCapability(PciExpressCapability.Size);
+        PciExpressCapability.Build(Config, PciExpressOffset, kind);
     }
 
-    /// <summary>
-    /// PCIe Base 6.x §7.7.8 ACS Extended Capability (ID 0x0D): capability register at +4 (RO), control at +6. Control
-    /// bits for features the capability does not implement are hard-wired to 0; bits 12:7 (I/O request blocking,
-    /// memory target access, unclaimed request redirect) exist only with ACS Enhanced Capability (cap bit 7).
-    /// </summary>
     private void BuildAcs(AcsSpec acs)
     {
-        int at = AddExtendedCapability(PciExtendedCapabilityId.Acs, 1, 8);
-        AcsOffset = at;
-        uint writable = (uint)(acs.Cap & 0x7F) | ((acs.Cap & 0x80) != 0 ? 0x1F80u : 0u);
-        Config.Set16(at + 4, acs.Cap);
-        Config.Set16(at + 6, (ushort)(acs.Ctl & writable));
-        Config.SetWritable(at + 6, 2, writable);
+        AcsOffset = AddExtendedCapability(PciExtendedCapabilityId.Acs, 1, AcsCapability.Size);
+        AcsCapability.Build(Config, AcsOffset, acs.Cap, acs.Ctl);
     }
 
-    /// <summary>PCIe Base 6.x §7.8.7 ARI Extended Capability (ID 0x0E): capability at +4 (Next Function Number 15:8), control at +6.</summary>
-    private void BuildAri()
-    {
-        int at = AddExtendedCapability(PciExtendedCapabilityId.Ari, 1, 8);
-        AriOffset = at;
-    }
+    private void BuildAri() => AriOffset = AddExtendedCapability(PciExtendedCapabilityId.Ari, 1, AriCapability.Size);
 
     /// <summary>Sets the ARI Next Function Number (the platform builder knows the other functions).</summary>
     public void SetAriNextFunction(byte next)
     {
         if (AriOffset == 0) throw new InvalidOperationException($"{Bdf} has no ARI capability");
-        Config.Set16(AriOffset + 4, (ushort)(next << 8));
+        AriCapability.SetNextFunction(Config, AriOffset, next);
     }
 }

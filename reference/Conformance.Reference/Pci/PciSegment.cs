@@ -19,10 +19,19 @@ public readonly record struct PciMemoryTarget(PciFunction Function, int Bar, ulo
 public sealed class PciSegment(int number)
 {
     private readonly SortedDictionary<ushort, PciFunction> _functions = [];
+    private PciFunction[] _ordered = [];
+    private PciBridge[] _bridges = [];
 
     public int Number { get; } = number;
 
-    public IEnumerable<PciFunction> Functions => _functions.Values;
+    /// <summary>The functions in bus/device/function order.</summary>
+    public IEnumerable<PciFunction> Functions => _ordered;
+
+    /// <summary>The functions in bus/device/function order, indexable.</summary>
+    public IReadOnlyList<PciFunction> FunctionList => _ordered;
+
+    /// <summary>The type 1 functions in bus/device/function order.</summary>
+    public IReadOnlyList<PciBridge> Bridges => _bridges;
 
     public PciFunction? Function(byte bus, byte devfn) => _functions.GetValueOrDefault((ushort)((bus << 8) | devfn));
 
@@ -30,6 +39,8 @@ public sealed class PciSegment(int number)
     {
         if (function.Bdf.Segment != Number) throw new ArgumentException($"{function.Bdf} is not in segment {Number}");
         if (!_functions.TryAdd(function.Bdf.RequesterId, function)) throw new InvalidOperationException($"{function.Bdf} already exists");
+        _ordered = [.. _functions.Values];
+        _bridges = [.. _ordered.OfType<PciBridge>()];
     }
 
     /// <summary>A configuration read; a function that does not exist answers all-ones (vendor ID 0xffff).</summary>
@@ -46,25 +57,42 @@ public sealed class PciSegment(int number)
     /// <summary>The bridges above <paramref name="function"/> (every bridge whose live bus range holds its bus).</summary>
     public IEnumerable<PciBridge> BridgesAbove(PciFunction function)
     {
-        foreach (var f in _functions.Values)
+        foreach (var b in _bridges)
         {
-            if (f is PciBridge b && !ReferenceEquals(b, function) && b.Bdf.Bus < function.Bdf.Bus && b.RoutesBus(function.Bdf.Bus))
+            if (!ReferenceEquals(b, function) && b.Bdf.Bus < function.Bdf.Bus && b.RoutesBus(function.Bdf.Bus))
                 yield return b;
         }
+    }
+
+    /// <summary>Whether every bridge above <paramref name="function"/> forwards a memory request for the address downstream.</summary>
+    public bool PathForwards(PciFunction function, ulong address, int width)
+    {
+        byte bus = function.Bdf.Bus;
+        foreach (var b in _bridges)
+        {
+            if (b.Bdf.Bus < bus && !ReferenceEquals(b, function) && b.RoutesBus(bus) && !b.ForwardsMemory(address, width)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Whether every bridge above <paramref name="function"/> has Bus Master Enable set (forwards its requests upstream).</summary>
+    public PciBridge? FirstBridgeAboveWithoutBusMaster(PciFunction function)
+    {
+        byte bus = function.Bdf.Bus;
+        foreach (var b in _bridges)
+        {
+            if (b.Bdf.Bus < bus && !ReferenceEquals(b, function) && b.RoutesBus(bus) && !b.BusMasterEnabled) return b;
+        }
+        return null;
     }
 
     /// <summary>Decodes a memory request on this segment to the BAR that claims it.</summary>
     public bool TryDecodeMemory(ulong busAddress, int width, out PciMemoryTarget target)
     {
-        foreach (var f in _functions.Values)
+        foreach (var f in _ordered)
         {
             if (!f.TryDecode(busAddress, width, out int bar, out ulong offset)) continue;
-            bool routed = true;
-            foreach (var b in BridgesAbove(f))
-            {
-                if (!b.ForwardsMemory(busAddress, width)) { routed = false; break; }
-            }
-            if (!routed) continue;
+            if (!PathForwards(f, busAddress, width)) continue;
             target = new PciMemoryTarget(f, bar, offset);
             return true;
         }

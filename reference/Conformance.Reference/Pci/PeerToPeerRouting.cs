@@ -31,8 +31,6 @@ public readonly record struct PeerRoute(PeerRouteKind Kind, PciMemoryTarget Targ
 /// </summary>
 public static class PeerToPeerRouting
 {
-    private const ushort AcsRequestRedirect = 0x04; // PCI_ACS_RR
-
     public static PeerRoute Route(PciSegment segment, PciFunction issuer, ulong address, int length)
     {
         ArgumentNullException.ThrowIfNull(segment);
@@ -72,9 +70,9 @@ public static class PeerToPeerRouting
             else if (above.Kind == DeviceKind.DownstreamPort)
             {
                 // 3. Switch routing across the internal bus, to a sibling downstream port.
-                foreach (var f in segment.Functions)
+                foreach (var sibling in segment.Bridges)
                 {
-                    if (f is not PciBridge sibling || sibling == above || sibling.Bdf.Bus != above.Bdf.Bus || !sibling.ForwardsMemory(address, length)) continue;
+                    if (sibling == above || sibling.Bdf.Bus != above.Bdf.Bus || !sibling.ForwardsMemory(address, length)) continue;
                     if (TryClaimBelow(segment, sibling, address, length, out var t))
                         return new PeerRoute(PeerRouteKind.Peer, t, $"routed by switch port {above.Bdf} to its peer {sibling.Bdf} (no ACS P2P Request Redirect)");
                     return new PeerRoute(PeerRouteKind.Unclaimed, Why: $"inside the window of {sibling.Bdf} but claimed by nothing below it");
@@ -89,15 +87,14 @@ public static class PeerToPeerRouting
         return new PeerRoute(PeerRouteKind.Upstream);
     }
 
-    private static bool RedirectsPeerRequests(PciFunction f) =>
-        f.AcsOffset != 0 && (f.Config.Get16(f.AcsOffset + 6) & AcsRequestRedirect) != 0;
+    private static bool RedirectsPeerRequests(PciFunction f) => AcsCapability.Control(f).RequestRedirect;
 
     /// <summary>The bridge whose secondary bus (live) is <paramref name="bus"/>.</summary>
     private static PciBridge? BridgeAbove(PciSegment segment, byte bus)
     {
-        foreach (var f in segment.Functions)
+        foreach (var b in segment.Bridges)
         {
-            if (f is PciBridge b && b.SecondaryBus == bus && b.Bdf.Bus < bus) return b;
+            if (b.SecondaryBus == bus && b.Bdf.Bus < bus) return b;
         }
         return null;
     }

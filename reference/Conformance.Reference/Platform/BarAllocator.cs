@@ -10,7 +10,8 @@ namespace Conformance.Reference.Platform;
 /// granularity, PCI-to-PCI Bridge Architecture 1.2 §3.2.5). Each bridge's subtree is placed contiguously so sibling
 /// windows never overlap; BARs with explicit bases, declared memory and the x86 interrupt window are skipped over.
 /// 64-bit prefetchable BARs go in the 64-bit range (behind bridges: the prefetchable window); all other memory BARs in
-/// the 32-bit range (the non-prefetchable window, which has only 32 address bits).
+/// the 32-bit range (the non-prefetchable window, which has only 32 address bits), except a 64-bit non-prefetchable
+/// BAR too large for it, which goes in the 64-bit range behind the prefetchable window.
 /// </summary>
 internal sealed class BarAllocator
 {
@@ -77,9 +78,17 @@ internal sealed class BarAllocator
     private ulong Place(BaseAddressRegister bar)
     {
         if (bar.IsIo) return Take(ref _cursorIo, PlatformBuilder.DefaultIoLimit, bar, checkReserved: false);
-        return bar.Is64 && bar.Prefetchable
-            ? Take(ref _cursor64, _limit64, bar, checkReserved: true)
-            : Take(ref _cursor32, _limit32, bar, checkReserved: true);
+        if (bar.Is64 && bar.Prefetchable) return Take(ref _cursor64, _limit64, bar, checkReserved: true);
+        // A 64-bit non-prefetchable BAR belongs below 4 GiB (a bridge's non-prefetchable window has 32 address bits);
+        // when it does not fit there it goes above, reached through the prefetchable window.
+        if (bar.Is64 && !Fits(_cursor32, _limit32, bar)) return Take(ref _cursor64, _limit64, bar, checkReserved: true);
+        return Take(ref _cursor32, _limit32, bar, checkReserved: true);
+    }
+
+    private bool Fits(ulong cursor, ulong limit, BaseAddressRegister bar)
+    {
+        try { Take(ref cursor, limit, bar, checkReserved: true); return true; }
+        catch (InvalidOperationException) { return false; }
     }
 
     private ulong Take(ref ulong cursor, ulong limit, BaseAddressRegister bar, bool checkReserved)
@@ -109,7 +118,7 @@ internal sealed class BarAllocator
             {
                 ulong start = b.LiveBase(f.Config), end = start + b.Size - 1;
                 if (b.IsIo) { ioLo = Math.Min(ioLo, start); ioHi = Math.Max(ioHi, end); }
-                else if (b.Is64 && b.Prefetchable) { prefLo = Math.Min(prefLo, start); prefHi = Math.Max(prefHi, end); }
+                else if (b.Is64 && (b.Prefetchable || end > 0xFFFF_FFFF)) { prefLo = Math.Min(prefLo, start); prefHi = Math.Max(prefHi, end); }
                 else if (end <= 0xFFFF_FFFF) { memLo = Math.Min(memLo, start); memHi = Math.Max(memHi, end); }
             }
         }

@@ -146,9 +146,8 @@ public sealed class Machine
         {
             // A bridge forwards upstream memory requests only with its Bus Master Enable set (PCI-to-PCI Bridge
             // Architecture 1.2 §3.2.2.1); otherwise the request ends in Unsupported Request.
-            foreach (var b in Pci.Segment(issuer.Segment).BridgesAbove(function))
+            if (Pci.Segment(issuer.Segment).FirstBridgeAboveWithoutBusMaster(function) is { } b)
             {
-                if (b.BusMasterEnabled) continue;
                 function.RecordReceivedMasterAbort();
                 return new DmaOutcome(DmaResultKind.Abort, 0, 0, address, Why: $"bridge {b.Bdf} above {issuer} has Bus Master Enable clear");
             }
