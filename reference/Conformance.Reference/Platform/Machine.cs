@@ -25,11 +25,40 @@ public sealed class Machine
     private readonly List<ITickable> _tickables = [];
     private readonly Dictionary<string, UnitMapping> _units = new(StringComparer.Ordinal);
 
+    private readonly List<PciHostWindow> _pciWindows = [];
+
     public Machine(PhysicalMemory memory, IIoBridge? bridge = null)
     {
         Memory = memory;
         Bridge = bridge ?? new DirectBridge();
+        Pci = new PciHierarchy(this);
     }
+
+    /// <summary>The PCI functions, by segment; configuration access by <see cref="Bdf"/>.</summary>
+    public PciHierarchy Pci { get; }
+
+    /// <summary>Host MMIO windows through which CPU accesses reach PCI BARs (decoded after units and memory).</summary>
+    public IReadOnlyList<PciHostWindow> PciWindows => _pciWindows;
+
+    /// <summary>
+    /// Opens a host bridge MMIO window: CPU accesses in [cpuBase, cpuBase+size) that neither a unit's registers nor
+    /// memory claim go to PCI bus address pciBase + (address - cpuBase) on <paramref name="segment"/>. Windows are
+    /// decoded after units and memory (subtractively), so they never shadow a unit mapped inside them. Windows of
+    /// different segments may overlap: each is asked in turn, and the first segment whose BAR claims the address wins.
+    /// </summary>
+    public PciHostWindow AddPciWindow(int segment, ulong cpuBase, ulong size, ulong? pciBase = null)
+    {
+        if (size == 0) throw new ArgumentException("a window needs a size", nameof(size));
+        var window = new PciHostWindow(Pci.Segment(segment), cpuBase, pciBase ?? cpuBase, size);
+        _pciWindows.Add(window);
+        return window;
+    }
+
+    /// <summary>A configuration read by <see cref="Bdf"/> (ECAM); a function that does not exist reads all-ones.</summary>
+    public uint ConfigRead(Bdf bdf, int offset, int width) => Pci.ConfigRead(bdf, offset, width);
+
+    /// <summary>A configuration write by <see cref="Bdf"/>; dropped for a function that does not exist.</summary>
+    public void ConfigWrite(Bdf bdf, int offset, int width, uint value) => Pci.ConfigWrite(bdf, offset, width, value);
 
     public PhysicalMemory Memory { get; }
     public MmioBus Mmio { get; } = new();
@@ -64,19 +93,31 @@ public sealed class Machine
 
     // ---- CPU side -------------------------------------------------------------------------------
 
-    /// <summary>A CPU load: MMIO first, then memory; an address nothing decodes reads all-ones (master abort).</summary>
+    /// <summary>
+    /// A CPU load: unit registers (the MMIO bus) first, then memory, then the PCI host windows; an address nothing
+    /// decodes (or a window address no BAR claims) reads all-ones (master abort).
+    /// </summary>
     public ulong CpuRead(ulong address, int width)
     {
         if (Mmio.TryRead(address, width, out ulong v)) return v;
         if (Memory.TryReadLe(address, width, out v)) return v;
+        foreach (var w in _pciWindows)
+        {
+            if (w.Contains(address, width) && w.Segment.ReadMemory(w.PciBase + (address - w.CpuBase), width, out v)) return v;
+        }
         return MmioBus.AllOnes(width);
     }
 
-    /// <summary>A CPU store; dropped where nothing decodes the address.</summary>
+    /// <summary>A CPU store; dropped where nothing decodes the address. True when something claimed it.</summary>
     public bool CpuWrite(ulong address, int width, ulong value)
     {
         if (Mmio.TryWrite(address, width, value)) return true;
-        return Memory.TryWriteLe(address, width, value);
+        if (Memory.TryWriteLe(address, width, value)) return true;
+        foreach (var w in _pciWindows)
+        {
+            if (w.Contains(address, width) && w.Segment.WriteMemory(w.PciBase + (address - w.CpuBase), width, value & MmioBus.AllOnes(width))) return true;
+        }
+        return false;
     }
 
     // ---- device side ----------------------------------------------------------------------------
@@ -87,7 +128,35 @@ public sealed class Machine
     /// and the transfer stops at the first chunk that is not allowed (as a device's DMA engine stops on an error
     /// completion). For a read, <paramref name="buffer"/> receives the bytes.
     /// </summary>
+    /// <remarks>
+    /// A function present in <see cref="Pci"/> with Bus Master Enable clear issues nothing (PCI Local Bus 3.0 §6.2.2
+    /// bit 2): the outcome is Abort with no bytes moved. A request that ends in master abort, or a read the IO bridge
+    /// blocks (completed with Unsupported Request), sets the function's Received Master Abort status bit (§6.2.3
+    /// bit 13; PCIe Base §7.5.1.1.4).
+    /// </remarks>
     public DmaOutcome Dma(Bdf issuer, ulong address, Span<byte> buffer, DmaDirection direction, uint? pasid = null)
+    {
+        var function = Pci.Function(issuer);
+        if (function is { BusMasterEnabled: false })
+            return new DmaOutcome(DmaResultKind.Abort, 0, 0, address, Why: $"{issuer} has Bus Master Enable clear: it cannot issue DMA");
+        if (function is not null)
+        {
+            // A bridge forwards upstream memory requests only with its Bus Master Enable set (PCI-to-PCI Bridge
+            // Architecture 1.2 §3.2.2.1); otherwise the request ends in Unsupported Request.
+            foreach (var b in Pci.Segment(issuer.Segment).BridgesAbove(function))
+            {
+                if (b.BusMasterEnabled) continue;
+                function.RecordReceivedMasterAbort();
+                return new DmaOutcome(DmaResultKind.Abort, 0, 0, address, Why: $"bridge {b.Bdf} above {issuer} has Bus Master Enable clear");
+            }
+        }
+        var outcome = Transfer(issuer, address, buffer, direction, pasid);
+        if (function is not null && (outcome.Kind == DmaResultKind.Abort || (outcome.Kind == DmaResultKind.Fault && direction == DmaDirection.Read)))
+            function.RecordReceivedMasterAbort();
+        return outcome;
+    }
+
+    private DmaOutcome Transfer(Bdf issuer, ulong address, Span<byte> buffer, DmaDirection direction, uint? pasid)
     {
         var wire = WireRequester(issuer);
         int done = 0;
@@ -127,7 +196,13 @@ public sealed class Machine
     }
 
     /// <summary>An MSI/MSI-X write by <paramref name="issuer"/>: remapped/validated by the IO bridge, then delivered.</summary>
-    public InterruptOutcome Msi(Bdf issuer, ulong address, uint data) => Deliver(WireRequester(issuer), address, data);
+    /// <remarks>An MSI is a memory write: a known function with Bus Master Enable clear cannot send it (PCIe Base §7.5.1.1.3).</remarks>
+    public InterruptOutcome Msi(Bdf issuer, ulong address, uint data)
+    {
+        if (Pci.Function(issuer) is { BusMasterEnabled: false })
+            return InterruptOutcome.Blocked(0, $"{issuer} has Bus Master Enable clear: it cannot send an MSI");
+        return Deliver(WireRequester(issuer), address, data);
+    }
 
     private InterruptOutcome Deliver(Bdf wire, ulong address, uint data)
     {

@@ -21,6 +21,20 @@ public sealed class JsonValue
     }
 
     public JsonKind Kind { get; }
+    /// <summary>Where the member name of this value was written (for an object member), else the value's own position.</summary>
+    public int KeyLine { get; private set; }
+    public int KeyColumn { get; private set; }
+
+    internal JsonValue WithKeyPosition(int line, int column)
+    {
+        KeyLine = line;
+        KeyColumn = column;
+        return this;
+    }
+
+    /// <summary>An error located at this member's name (e.g. an unknown or duplicate field).</summary>
+    public InputException KeyError(string message) =>
+        new(File, KeyLine > 0 ? KeyLine : Line, KeyLine > 0 ? KeyColumn : Column, message);
     public string File { get; }
     public int Line { get; }
     public int Column { get; }
@@ -60,7 +74,7 @@ public sealed class JsonValue
         foreach (var m in Members)
         {
             if (Array.IndexOf(allowed, m.Key) < 0)
-                throw m.Value.Error($"unknown field \"{m.Key}\" (expected one of: {string.Join(", ", allowed)})");
+                throw m.Value.KeyError($"unknown field \"{m.Key}\" (expected one of: {string.Join(", ", allowed)})");
         }
     }
 
@@ -236,7 +250,7 @@ internal sealed class JsonParser(string text, string file)
                     SkipWs();
                     if (Peek() != ':') throw Err("expected ':'");
                     _pos++;
-                    members.Add(new(key, ParseValue(depth + 1)));
+                    members.Add(new(key, ParseValue(depth + 1).WithKeyPosition(kl, kc)));
                     SkipWs();
                     char d = Peek();
                     if (d == ',') { _pos++; continue; }

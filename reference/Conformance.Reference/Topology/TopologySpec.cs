@@ -128,6 +128,11 @@ public sealed record DeviceSpec
     public string? Driver { get; init; }
     /// <summary>Where this function was declared in its input file.</summary>
     public SourcePos? Source { get; init; }
+    /// <summary>Subsystem vendor ID (config offset 0x2c; lspci "Subsystem: ... [vvvv:dddd]"), when known. Some DMA-alias
+    /// quirks match on it (Linux <c>quirk_fixed_dma_alias</c>).</summary>
+    public ushort? SubsystemVendor { get; init; }
+    /// <summary>Subsystem device ID (config offset 0x2e), when known.</summary>
+    public ushort? SubsystemDevice { get; init; }
 }
 
 /// <summary>A whole machine's PCI topology, in no particular order (the kit probes in Linux's order itself).</summary>
