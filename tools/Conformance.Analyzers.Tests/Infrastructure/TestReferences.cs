@@ -24,6 +24,7 @@ internal static class TestReferences
             .Where(f => !f.EndsWith(".Native.dll", StringComparison.Ordinal))
             .ToList();
         files.Add(typeof(Conformance.Reference.Pci.Bdf).Assembly.Location);
+        files.Add(typeof(Conformance.Adapters.Result).Assembly.Location);
         var refs = ImmutableArray.CreateBuilder<MetadataReference>();
         foreach (var f in files)
         {

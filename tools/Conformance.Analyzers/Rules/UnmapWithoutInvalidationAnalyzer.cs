@@ -34,6 +34,7 @@ public sealed class UnmapWithoutInvalidationAnalyzer : DiagnosticAnalyzer
     private static readonly ImmutableArray<string> EntryWords = ImmutableArray.Create("Pte", "Tce", "Entry", "Entries", "Dte", "Context", "Slpt", "Flpt", "Irte", "Pasid");
     private static readonly ImmutableArray<string> DefaultInvalidateWords = ImmutableArray.Create("Invalidat", "Inval", "Flush", "Kill", "Shootdown");
     private const string MemoryType = "Conformance.Reference.Memory.PhysicalMemory";
+    private const string HostMemoryType = "Conformance.Adapters.Platform.IHostMemory";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Descriptors.UnmapWithoutInvalidation);
 
@@ -134,7 +135,7 @@ public sealed class UnmapWithoutInvalidationAnalyzer : DiagnosticAnalyzer
         if (op is not IInvocationOperation inv) return false;
         var m = inv.TargetMethod;
         if (names.IsClearName(m.Name)) return true;
-        if (m.ContainingType?.FullTypeName() != MemoryType) return false;
+        if (!(m.ContainingType.IsType(MemoryType) || m.ContainingType.IsOrImplements(HostMemoryType))) return false;
         switch (m.Name)
         {
             case "TryWriteLe" or "TryWriteBe" when inv.Arguments.Length == 3:
