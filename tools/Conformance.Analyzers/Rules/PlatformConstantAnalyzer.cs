@@ -35,9 +35,9 @@ public sealed class PlatformConstantAnalyzer : DiagnosticAnalyzer
         [0x9C] = "ICS_REG", [0xA0] = "IECTL_REG", [0xB8] = "IRTA_REG",
     }.ToImmutableDictionary();
 
-    private static readonly string[] PageWords = { "page", "iova", "tce", "granul", "align" };
+    private static readonly string[] PageWords = { "page", "iova", "ioba", "tce", "granul", "align" };
     private static readonly string[] NotIoPageWords = { "config", "cfg", "buffer", "stack" };
-    private static readonly string[] IovaWords = { "iova", "aperture", "window", "addressspace", "dmalimit", "dmaend", "dmamax", "busaddress" };
+    private static readonly string[] IovaWords = { "iova", "ioba", "aperture", "window", "addressspace", "dmalimit", "dmaend", "dmamax", "busaddress" };
     private static readonly string[] AddressWidthWords = { "addresswidth", "addressbits", "iovabits", "dmabits", "aperturebits", "aw" };
     private static readonly string[] RegisterAccessMethods = { "CpuRead", "CpuWrite", "ReadRegister", "WriteRegister", "Read32", "Write32", "Read64", "Write64", "Mmio" };
 
