@@ -32,7 +32,7 @@ public sealed class DeviceGranularOwnershipAnalyzer : DiagnosticAnalyzer
     private const string HotResetScope = "HotResetScope";
 
     private static readonly ImmutableArray<string> OwnershipVerbs = ImmutableArray.Create(
-        "Attach", "Assign", "Claim", "Own", "Take", "Bind", "HandOver", "Handover", "Release", "Detach", "Give", "Transfer", "Unbind");
+        "Attach", "Assign", "Claim", "Take", "Bind", "HandOver", "Handover", "Release", "Detach", "Give", "Transfer", "Unbind");
 
     private static readonly ImmutableHashSet<string> PickOne = ImmutableHashSet.Create(StringComparer.Ordinal,
         "First", "FirstOrDefault", "Single", "SingleOrDefault", "Last", "LastOrDefault", "ElementAt", "ElementAtOrDefault");

@@ -141,6 +141,11 @@ public sealed class IgnoredErrorStateAnalyzer : DiagnosticAnalyzer
 
     private static bool InDecision(SyntaxNode node)
     {
+        // read == expected: all-ones matches no expected value, so it falls on the mismatch (error) side; not flagged.
+        var up = node.Parent;
+        while (up is CastExpressionSyntax or ParenthesizedExpressionSyntax) up = up.Parent;
+        if (up is BinaryExpressionSyntax eq && (eq.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.EqualsExpression) || eq.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.NotEqualsExpression)))
+            return false;
         for (var n = node.Parent; n is not null; n = n.Parent)
         {
             switch (n)

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using System.Collections.Immutable;
 using Conformance.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -39,6 +41,7 @@ public sealed class PlatformConstantAnalyzer : DiagnosticAnalyzer
     private static readonly string[] NotIoPageWords = { "config", "cfg", "buffer", "stack" };
     private static readonly string[] IovaWords = { "iova", "ioba", "aperture", "window", "addressspace", "dmalimit", "dmaend", "dmamax", "busaddress" };
     private static readonly string[] AddressWidthWords = { "addresswidth", "addressbits", "iovabits", "dmabits", "aperturebits", "aw" };
+    private static readonly string[] RegisterBaseWords = { "unit", "dmar", "iommu", "vtd", "remap", "reg" };
     private static readonly string[] RegisterAccessMethods = { "CpuRead", "CpuWrite", "ReadRegister", "WriteRegister", "Read32", "Write32", "Read64", "Write64", "Mmio" };
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Descriptors.PlatformConstant);
@@ -59,6 +62,8 @@ public sealed class PlatformConstantAnalyzer : DiagnosticAnalyzer
         if (op is IFieldReferenceOperation f && !(f.Field.ContainingType?.SpecialType is SpecialType.System_UInt64 or SpecialType.System_Int64)) return;
         if (PolicyOptions.IsPlatformSpecific(c.ContainingSymbol, op.Syntax.SyntaxTree, c.Options)) return;
 
+        // A named constant (PageSize - 1, ~(Page - 1)) is judged where it is defined, not where it is used.
+        if (op.Syntax.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(id => id.Identifier.ValueText != "MaxValue")) return;
         var loc = op.Syntax.GetLocation();
         if (InterruptWindow.Contains(value))
         {
@@ -105,7 +110,7 @@ public sealed class PlatformConstantAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        if (VtdRegisters.TryGetValue(value, out var reg) && IsRegisterOffset(op))
+        if (VtdRegisters.TryGetValue(value, out var reg) && IsRegisterOffset(op) && Constants.AnyWordContains(Constants.ContextWords(op.Syntax), RegisterBaseWords))
             Report(c, loc, VtdRegisterKind, $"VT-d register offset 0x{value:X} ({reg})", "the platform's own adapter; neutral code does not program IOMMU registers");
     }
 

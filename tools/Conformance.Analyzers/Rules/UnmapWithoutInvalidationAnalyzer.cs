@@ -151,16 +151,24 @@ public sealed class UnmapWithoutInvalidationAnalyzer : DiagnosticAnalyzer
                            local.Local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: var init } &&
                            IsZeroBuffer(init);
                 }
-                return src is IArrayCreationOperation { Initializer: null } || IsZeroBuffer(src.Syntax);
+                return IsZeroBuffer(src.Syntax);
             default:
                 return false;
         }
     }
 
-    private static bool IsZeroBuffer(SyntaxNode node) => node is
-        StackAllocArrayCreationExpressionSyntax { Initializer: null } or
-        ArrayCreationExpressionSyntax { Initializer: null } or
-        ImplicitStackAllocArrayCreationExpressionSyntax { Initializer.Expressions.Count: 0 };
+    /// <summary>A fresh zero buffer of entry size (at most 64 bytes: VT-d/AMD-Vi entries are 8-32 bytes); a zeroed page is not an entry.</summary>
+    private static bool IsZeroBuffer(SyntaxNode node)
+    {
+        var type = node switch
+        {
+            StackAllocArrayCreationExpressionSyntax { Initializer: null } s => s.Type as ArrayTypeSyntax,
+            ArrayCreationExpressionSyntax { Initializer: null } a => a.Type,
+            _ => null,
+        };
+        var size = type?.RankSpecifiers.FirstOrDefault()?.Sizes.FirstOrDefault();
+        return size is LiteralExpressionSyntax { Token.Value: int n } && n <= 64;
+    }
 
     private static bool Invalidates(IInvocationOperation inv, Names names, System.Threading.CancellationToken ct)
     {
