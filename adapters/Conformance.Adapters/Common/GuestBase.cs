@@ -135,11 +135,11 @@ public abstract class GuestBase : IGuest
         return await OnRouteAsync(facts, index, target, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Platform part of routing. Default: program the device's MSI-X entry with an x86 compatibility-format
-    /// message to the vCPU's APIC (Intel SDM §11.11) and unmask it.</summary>
+    /// <summary>Platform part of routing. Default (x86 without interrupt remapping): program the device's MSI-X entry
+    /// with a compatibility-format message to the vCPU's APIC and unmask it. Other platforms override this.</summary>
     protected virtual ValueTask<Result> OnRouteAsync(DeviceFacts device, int index, GuestVector target, CancellationToken ct)
     {
-        WriteMsixEntry(device, index, 0xFEE0_0000UL | ((ulong)target.Vcpu << 12), (uint)target.Vector, masked: false);
+        WriteMsixEntry(device, index, X86.X86Msi.CompatibilityAddress((uint)target.Vcpu), (uint)target.Vector, masked: false);
         return new(Result.Ok);
     }
 
@@ -269,7 +269,11 @@ public abstract class GuestBase : IGuest
             var g = Platform.Facts.GroupOf(other);
             if (g is null || !_groups.Contains(g.Id)) return new(AdapterError.Invalid($"hot reset of {device} also resets {other}, whose group {Name} does not hold"));
         }
+        // Enumeration, not an isolation decision: the reset scope (and so who must hold what) came from the platform's
+        // facts above; here the driver only finds the bridge whose Bridge Control register performs the reset.
+#pragma warning disable DAK001
         var bridge = Platform.Facts.Devices.FirstOrDefault(d => d.Kind.IsBridge() && Platform.Config.Read(d.Bdf, PciConfigRegisters.SecondaryBus, 1) == device.Bus && d.Bdf.Segment == device.Segment);
+#pragma warning restore DAK001
         if (bridge is null) return new(AdapterError.NotSupported($"{device} has no parent bridge to reset"));
         uint control = Platform.Config.Read(bridge.Bdf, PciConfigRegisters.BridgeControl, 2);
         Platform.Config.Write(bridge.Bdf, PciConfigRegisters.BridgeControl, 2, control | PciConfigRegisters.SecondaryBusReset);

@@ -127,11 +127,14 @@ public sealed class HostPageAllocator
             ulong fresh = below.Max;
             _free.Remove(fresh);
             _used[fresh] = new Frame(owner);
-            memory.TryRead(old, buffer);
-            memory.TryWrite(fresh, buffer);
+            // Both frames came from the allocator's own backed range, so these accesses cannot fail; if they do, the
+            // allocator was given memory that is not there (misuse of the kit's API), not a hardware condition.
+            if (!memory.TryRead(old, buffer) || !memory.TryWrite(fresh, buffer))
+                throw new InvalidOperationException($"host frame 0x{old:x} or 0x{fresh:x} is outside the machine's memory");
             foreach (var l in _migrationListeners) l(old, fresh);
             Array.Fill(buffer, poison);
-            memory.TryWrite(old, buffer);
+            if (!memory.TryWrite(old, buffer))
+                throw new InvalidOperationException($"host frame 0x{old:x} is outside the machine's memory");
             _used.Remove(old);
             _free.Add(old);
             moved++;

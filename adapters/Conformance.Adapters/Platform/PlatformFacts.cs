@@ -42,6 +42,7 @@ public sealed record PlatformFacts(
     /// The functions a hot (secondary bus) reset of <paramref name="bdf"/> also resets: every function on the same
     /// bus (PCI-to-PCI Bridge 1.2 §3.2.5.17 Secondary Bus Reset; VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, facts §1.7).
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Policy", "DAK001", Justification = "Platform knowledge: the platform states which functions share a reset; adapters consume this fact instead of deriving it.")]
     public IReadOnlyList<Bdf> HotResetScope(Bdf bdf) =>
         Devices.Where(d => d.Bdf.Segment == bdf.Segment && d.Bdf.Bus == bdf.Bus && !d.Kind.IsBridge() && d.Kind != DeviceKind.HostBridge)
                .Select(d => d.Bdf).Order().ToList();
