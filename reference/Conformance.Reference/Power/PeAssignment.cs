@@ -129,6 +129,7 @@ public sealed class PeAssignment
     private sealed class Builder(PeAssignment result, PhbConfig phb, List<DeviceSpec> devices, Func<Bdf, int, ulong?>? liveBase)
     {
         private readonly bool[] _used = new bool[phb.NumPe];
+        private readonly HashSet<int> _visited = [];
         private readonly Dictionary<int, List<DeviceSpec>> _byBus = devices.GroupBy(d => (int)d.Bdf.Bus)
             .ToDictionary(g => g.Key, g => g.OrderBy(d => d.Bdf.DevFn).ToList());
         private ulong _m32Cursor = phb.M32.PciBase;
@@ -148,9 +149,11 @@ public sealed class PeAssignment
         private void Visit(int bus, DeviceSpec? parentBridge, List<int> ancestors, int rootPe)
         {
             if (!_byBus.TryGetValue(bus, out var onBus) || onBus.Count == 0) return; // no PE for an empty bus
+            if (!_visited.Add(bus)) return; // two bridges claiming one bus: the first one found wins
             bool all = parentBridge is { Kind: DeviceKind.PcieToPciBridge };
             int busEnd = all ? (parentBridge!.Subordinate ?? parentBridge.Secondary ?? (byte)bus) : bus;
-            var members = all ? devices.Where(d => d.Bdf.Bus >= bus && d.Bdf.Bus <= busEnd).OrderBy(d => d.Bdf).ToList() : onBus;
+            var members = all ? devices.Where(d => d.Bdf.Bus >= bus && d.Bdf.Bus <= busEnd && !result._peOf.ContainsKey(d.Bdf)).OrderBy(d => d.Bdf).ToList() : onBus;
+            if (all) foreach (var d in members) _visited.Add(d.Bdf.Bus);
             PeKind kind = parentBridge is null ? PeKind.RootBus : all ? PeKind.BusAll : PeKind.Bus;
 
             if (liveBase is null) AssignMissingBars(members);
