@@ -4,7 +4,7 @@ using Conformance.Reference.Pci;
 using Conformance.Reference.Platform;
 using Conformance.Reference.Topology;
 
-namespace Conformance.Reference.Tests.Platform;
+namespace Conformance.Reference.Tests.PlatformTests;
 
 public class PlatformBuilderTests
 {

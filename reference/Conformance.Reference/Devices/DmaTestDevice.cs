@@ -35,13 +35,15 @@ public enum DmaTestOutcomeCode
 /// 0x1C LENGTH      RW  bytes to move (clamped to what fits in local memory from LOCAL)
 /// 0x20 COMMAND     RW  bits 1:0: 1 = start read (bus -> local), 2 = start write (local -> bus);
 ///                      bit 8: raise MSI-X vector (bits 26:16) on completion. Writing 1 or 2 runs the DMA.
-/// 0x24 DOORBELL    WO  writing N raises MSI-X vector N; reads the last outcome (0 sent, 1 pending,
+/// 0x24 DOORBELL    WO  writing N raises vector N (MSI-X, or MSI when only MSI is enabled); reads the last outcome (0 sent, 1 pending,
 ///                      2 MSI-X disabled, 3 bus master disabled, 4 no such vector)
 /// 0x28 FAULT_ADDR  RO  bus address at which the last DMA stopped, low 32 bits
 /// 0x2C FAULT_ADDR_HI RO high 32 bits
 /// 0x30 SCRATCH     RW  32 bits, no effect
 /// 0x10000-0x1FFFF  local memory (when the register BAR is at least 128 KiB)
 /// </code>
+/// Optionally (<see cref="PlatformBuilder.WithTestDeviceMsi"/>) the device also has an MSI capability (64-bit,
+/// per-vector masking, 4 vectors), linked last in the capability list and used when MSI-X is not enabled.
 /// The MSI-X table and PBA live where the topology's <c>msix</c> puts them (default: the register BAR at 0x2000 and
 /// 0x3000, 8 vectors) and take precedence over registers they overlap. Every other memory BAR smaller than 4 KiB
 /// (default: BAR2, 256 bytes — a sub-page BAR) mirrors registers 0x00-0xFF.
@@ -62,7 +64,14 @@ public sealed class DmaTestDevice : PciFunction
     private ulong _dmaAddress;
     private uint _localOffset, _length, _command, _scratch, _doorbellOutcome;
 
-    public DmaTestDevice(DeviceSpec spec, bool multifunction) : base(WithDefaultLayout(spec), multifunction)
+    /// <summary>MSI vectors the device asks for (Multiple Message Capable) when it has an MSI capability.</summary>
+    public const int MsiVectors = 4;
+
+    /// <param name="spec">The function as the topology describes it (default layout when it has neither BARs nor MSI-X).</param>
+    /// <param name="multifunction">Header type bit 7.</param>
+    /// <param name="withMsi">Also give the device an MSI capability (4 vectors), linked last in the capability list.</param>
+    public DmaTestDevice(DeviceSpec spec, bool multifunction, bool withMsi = false)
+        : base(WithDefaultLayout(spec), multifunction, msiVectors: withMsi ? MsiVectors : 0)
     {
         DmaMaskBits = spec.DmaMaskBits;
         AddressMask = DmaMaskBits >= 64 ? ulong.MaxValue : (1UL << DmaMaskBits) - 1;
@@ -117,9 +126,16 @@ public sealed class DmaTestDevice : PciFunction
     /// <summary>The device writes <paramref name="bytes"/> at a bus address.</summary>
     public DmaOutcome DmaWrite(ulong busAddress, ReadOnlySpan<byte> bytes) => Issue(busAddress, bytes.ToArray(), DmaDirection.Write);
 
-    /// <summary>The device signals MSI-X vector <paramref name="vector"/>.</summary>
-    public MsixSendOutcome RaiseVector(int vector) =>
-        Msix is { } m ? m.Raise(vector) : new MsixSendOutcome(MsixSendKind.NoSuchVector, vector);
+    /// <summary>
+    /// The device signals interrupt vector <paramref name="vector"/>: through MSI-X when MSI-X is enabled, else
+    /// through MSI when MSI is enabled (software never enables both: PCIe Base §6.1.4), else nothing is sent.
+    /// </summary>
+    public MsixSendOutcome RaiseVector(int vector)
+    {
+        if (Msix is { } x && (x.Control.Enable || Msi is not { Control.Enable: true })) return x.Raise(vector);
+        if (Msi is { } m) return m.Raise(vector);
+        return new MsixSendOutcome(MsixSendKind.NoSuchVector, vector);
+    }
 
     /// <summary>
     /// Runs one transfer. The address is cut to the device's <see cref="DmaMaskBits"/> (the upper address lines do not
@@ -148,6 +164,15 @@ public sealed class DmaTestDevice : PciFunction
         if (outcome.IsOk) outcome = outcome with { Address = firstPa, BytesDone = done };
         LastDma = outcome;
         return outcome;
+    }
+
+    /// <summary>A reset clears the engine's registers, the last outcome and local memory.</summary>
+    protected override void OnReset()
+    {
+        Array.Clear(_local);
+        _dmaAddress = 0;
+        _localOffset = _length = _command = _scratch = _doorbellOutcome = 0;
+        LastDma = null;
     }
 
     // ---- registers --------------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ internal sealed class AcsQuirks(PciTree tree, LinuxQuirks quirks, GroupOptions o
     public int SpecificAcsEnabled(int dev, AcsFlags flags)
     {
         var d = tree[dev];
-        foreach (var entry in quirks.Acs)
+        foreach (var entry in quirks.AcsFor(d.Vendor))
         {
-            if (entry.Vendor != d.Vendor || (entry.Device is ushort id && id != d.DeviceId)) continue;
+            if (entry.Device is ushort id && id != d.DeviceId) continue;
             int ret = Apply(entry.Rule, dev, d, flags);
             if (ret >= 0) return ret;
         }

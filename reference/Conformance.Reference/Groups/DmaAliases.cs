@@ -41,9 +41,8 @@ public sealed class DmaAliases
         {
             _realDmaDev[i] = i;
             var d = tree[i];
-            foreach (var q in quirks.DmaAlias)
+            foreach (var q in quirks.DmaAliasFor(d.Vendor, d.DeviceId))
             {
-                if (q.Vendor != d.Vendor || q.Device != d.DeviceId) continue;
                 switch (q.Rule)
                 {
                     case DmaAliasRule.Func0:

@@ -67,6 +67,8 @@ internal sealed class PciAcs(PciTree tree, AcsQuirks quirks)
             if (!Enabled(pdev)) return false;
             if (tree.IsOnRootBus(pdev)) return true;
             pdev = tree.ParentBridge(pdev);
+            // Only bridges start this walk, and no bridge sits on a virtual (VF) bus, whose bus->self is NULL.
+            if (pdev < 0) return true;
         }
     }
 }

@@ -14,8 +14,11 @@ public sealed class ConfigSpace
     private readonly byte[] _writable = new byte[PciConfig.Size];
     private readonly byte[] _clearOnOne = new byte[PciConfig.Size];
 
-    /// <summary>Called after a software write, with the offset and width written (the owner reacts to enables, masks...).</summary>
-    public event Action<int, int>? Written;
+    /// <summary>
+    /// Called after a software write with the offset, width and the value as written (before masking), so the owner
+    /// can react to enables, masks and write-only triggers such as Initiate FLR.
+    /// </summary>
+    public event Action<int, int, uint>? Written;
 
     /// <summary>A software read of 1, 2, 4 (or 8) bytes, little-endian. Bytes outside the 4 KiB space read 0xff.</summary>
     public uint Read(int offset, int width)
@@ -47,7 +50,7 @@ public sealed class ConfigSpace
             _value[at] = (byte)((_value[at] & ~w & ~(b & c)) | (b & w));
             any = true;
         }
-        if (any) Written?.Invoke(offset, width);
+        if (any) Written?.Invoke(offset, width, value);
     }
 
     // ---- hardware side: initialisation and internal state changes (bypass the masks) ------------------------
@@ -59,6 +62,17 @@ public sealed class ConfigSpace
     public void Set8(int offset, byte value) => _value[offset] = value;
     public void Set16(int offset, ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(_value.AsSpan(offset), value);
     public void Set32(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(_value.AsSpan(offset), value);
+
+    /// <summary>A copy of every byte (the power-on state a reset returns to).</summary>
+    public byte[] Snapshot() => (byte[])_value.Clone();
+
+    /// <summary>Returns every byte to a snapshot (a reset); masks are unchanged.</summary>
+    public void Restore(byte[] snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Length != PciConfig.Size) throw new ArgumentException("a configuration snapshot is 4096 bytes", nameof(snapshot));
+        snapshot.CopyTo(_value, 0);
+    }
 
     /// <summary>Declares which bits of the register at <paramref name="offset"/> software may write.</summary>
     public void SetWritable(int offset, int width, uint mask)

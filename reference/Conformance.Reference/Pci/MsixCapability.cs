@@ -74,8 +74,7 @@ public sealed class MsixCapability
         PbaOffset = pbaOffset;
         _table = new byte[vectors * MsixEntry.Size];
         _pending = new ulong[(vectors + 63) / 64];
-        // Every vector's mask bit is set after reset (§7.7.2.9).
-        for (int v = 0; v < vectors; v++) _table[v * MsixEntry.Size + 12] = (byte)MsixEntry.MaskBit;
+        ResetState();
 
         var c = owner.Config;
         c.Set8(capabilityOffset, (byte)PciCapabilityId.MsiX);
@@ -84,6 +83,14 @@ public sealed class MsixCapability
         c.Set32(capabilityOffset + TableOffsetRegister, tableOffset | (uint)tableBar);
         c.Set32(capabilityOffset + PbaOffsetRegister, pbaOffset | (uint)pbaBar);
         c.Written += OnConfigWritten;
+    }
+
+    /// <summary>Table and PBA return to their reset values: every entry zero with its mask bit set (§7.7.2.9), nothing pending.</summary>
+    internal void ResetState()
+    {
+        Array.Clear(_table);
+        Array.Clear(_pending);
+        for (int v = 0; v < Vectors; v++) _table[v * MsixEntry.Size + 12] = (byte)MsixEntry.MaskBit;
     }
 
     public int CapabilityOffset { get; }
@@ -150,7 +157,7 @@ public sealed class MsixCapability
         if (on) _pending[vector >> 6] |= bit; else _pending[vector >> 6] &= ~bit;
     }
 
-    private void OnConfigWritten(int offset, int width)
+    private void OnConfigWritten(int offset, int width, uint value)
     {
         int flags = CapabilityOffset + FlagsOffset;
         if (offset < flags + 2 && flags < offset + width) SendUnmaskedPending();

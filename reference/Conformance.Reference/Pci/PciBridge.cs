@@ -46,6 +46,28 @@ public class PciBridge : PciFunction
         c.SetWritable(PciConfig.BridgeControl, 2, 0x006F);
     }
 
+    private bool _secondaryResetAsserted;
+
+    /// <summary>
+    /// Bridge Control bit 6, Secondary Bus Reset (PCI-to-PCI Bridge Architecture 1.2 §3.2.5.17): setting it resets
+    /// every function below the bridge (conventional reset); the bridge's own registers are untouched.
+    /// </summary>
+    protected override void OnConfigWritten(int offset, int width, uint value)
+    {
+        if (offset > PciConfig.BridgeControl || offset + width <= PciConfig.BridgeControl) return;
+        bool asserted = (Config.Get16(PciConfig.BridgeControl) & 0x40) != 0;
+        if (asserted && !_secondaryResetAsserted && Machine is { } m)
+        {
+            foreach (var f in m.Pci.Segment(Bdf.Segment).Functions.ToList())
+            {
+                if (f.Bdf.Bus > Bdf.Bus && RoutesBus(f.Bdf.Bus)) f.Reset();
+            }
+        }
+        _secondaryResetAsserted = asserted;
+    }
+
+    protected override void OnReset() => _secondaryResetAsserted = false;
+
     public byte PrimaryBus => Config.Get8(PciConfig.PrimaryBus);
     public byte SecondaryBus => Config.Get8(PciConfig.SecondaryBus);
     public byte SubordinateBus => Config.Get8(PciConfig.SubordinateBus);

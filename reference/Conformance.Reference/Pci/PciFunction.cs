@@ -26,7 +26,7 @@ public class PciFunction
     private int _lastExtended;        // offset of the last extended capability (0: none yet)
     private int _nextExtendedFree = PciConfig.ExtendedStart;
 
-    public PciFunction(DeviceSpec spec, bool multifunction, MsixSpec? msix = null)
+    public PciFunction(DeviceSpec spec, bool multifunction, MsixSpec? msix = null, int msiVectors = 0)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
@@ -35,7 +35,8 @@ public class PciFunction
         HeaderType = spec.Kind.IsBridge() ? PciHeaderType.Bridge : PciHeaderType.Normal;
         BuildHeader(spec, multifunction);
         foreach (var b in spec.Bars) AddBar(b);
-        BuildCapabilities(spec, msix ?? spec.Msix);
+        BuildCapabilities(spec, msix ?? spec.Msix, msiVectors);
+        Config.Written += OnFunctionConfigWritten;
     }
 
     public Bdf Bdf { get; }
@@ -49,6 +50,7 @@ public class PciFunction
 
     public IReadOnlyList<BaseAddressRegister> Bars => _bars;
     public MsixCapability? Msix { get; private set; }
+    public MsiCapability? Msi { get; private set; }
 
     /// <summary>Offsets of the capabilities in configuration space (0 when absent).</summary>
     public int PowerManagementOffset { get; private set; }
@@ -110,6 +112,61 @@ public class PciFunction
     /// <summary>Hardware sets Memory Space / Bus Master Enable as firmware would (the platform builder's job).</summary>
     public void Enable(PciCommand bits) => Config.Set16(PciConfig.Command, (ushort)((ushort)Command | ((ushort)bits & CommandWritable)));
 
+    // ---- reset ------------------------------------------------------------------------------------------------
+
+    private byte[]? _powerOn;
+
+    /// <summary>How many times the function has been reset (FLR, secondary bus reset, or <see cref="Reset"/>).</summary>
+    public int ResetCount { get; private set; }
+
+    /// <summary>Function Level Reset Capability (PCIe Base §7.5.3.3 Device Capabilities bit 28).</summary>
+    public bool FlrCapable => PciExpressOffset != 0 && (Config.Get32(PciExpressOffset + 4) & (1u << 28)) != 0;
+
+    /// <summary>
+    /// Records the power-on state a reset returns to: the configuration space as built, with every BAR's address bits
+    /// cleared (after a reset software must assign BARs again: Linux saves and restores config space around it).
+    /// </summary>
+    internal void CapturePowerOnState()
+    {
+        _powerOn = Config.Snapshot();
+        foreach (var b in _bars)
+        {
+            uint lo = b.TypeBits;
+            _powerOn[b.Offset] = (byte)lo; _powerOn[b.Offset + 1] = 0; _powerOn[b.Offset + 2] = 0; _powerOn[b.Offset + 3] = 0;
+            if (b.Is64) Array.Clear(_powerOn, b.Offset + 4, 4);
+        }
+    }
+
+    /// <summary>
+    /// A reset of the function (FLR, PCIe Base §6.6.2; or a conventional reset from a secondary bus reset): the
+    /// configuration space returns to its power-on state (command 0: no decode, no bus mastering; MSI-X disabled;
+    /// BARs unassigned), the MSI-X table and PBA to their reset values, and the device's own state is cleared.
+    /// </summary>
+    public void Reset()
+    {
+        if (_powerOn is null) CapturePowerOnState();
+        Config.Restore(_powerOn!);
+        Msix?.ResetState();
+        OnReset();
+        ResetCount++;
+    }
+
+    /// <summary>The device-specific part of a reset.</summary>
+    protected virtual void OnReset() { }
+
+    private void OnFunctionConfigWritten(int offset, int width, uint value)
+    {
+        // Device Control bit 15, Initiate Function Level Reset: write-only, reads 0 (PCIe Base §7.5.3.4).
+        int devctlHigh = PciExpressOffset + 9;
+        if (PciExpressOffset != 0 && devctlHigh >= offset && devctlHigh < offset + width
+            && ((value >> (8 * (devctlHigh - offset))) & 0x80) != 0 && FlrCapable)
+            Reset();
+        else OnConfigWritten(offset, width, value);
+    }
+
+    /// <summary>Reacts to a software configuration write (after masking); the value is as written.</summary>
+    protected virtual void OnConfigWritten(int offset, int width, uint value) { }
+
     public override string ToString() => $"{Bdf} {Kind.ToName()} [{Spec.Vendor:x4}:{Spec.DeviceId:x4}]";
 
     // ---- header -----------------------------------------------------------------------------------------------
@@ -170,7 +227,7 @@ public class PciFunction
 
     // ---- capabilities -----------------------------------------------------------------------------------------
 
-    private void BuildCapabilities(DeviceSpec spec, MsixSpec? msix)
+    private void BuildCapabilities(DeviceSpec spec, MsixSpec? msix, int msiVectors)
     {
         bool pcie = spec.Kind.IsPcie();
         if (spec.Kind != DeviceKind.HostBridge) BuildPowerManagement();
@@ -181,6 +238,8 @@ public class PciFunction
             int at = AddCapability(MsixCapability.CapabilitySize);
             Msix = new MsixCapability(this, at, msix.Vectors, msix.TableBar, msix.TableOffset, msix.PbaBar, msix.PbaOffset);
         }
+        // MSI is optional and placed last so the offsets of the others do not depend on it.
+        if (msiVectors > 0) Msi = new MsiCapability(this, AddCapability(MsiCapability.CapabilitySize), msiVectors);
         if (pcie && spec.Acs is { } acs) BuildAcs(acs);
         if (pcie && spec.Ari) BuildAri();
     }
@@ -247,7 +306,8 @@ public class PciFunction
         var c = Config;
         c.Set8(at, (byte)PciCapabilityId.PciExpress);
         c.Set16(at + 0x02, (ushort)(0x2 | ((int)type << 4) | (port ? 0x100 : 0)));   // version 2, type, slot implemented
-        c.Set32(at + 0x04, 0x0000_8001);                       // MPS 256B supported, role-based error reporting
+        bool flr = type is PciePortType.Endpoint or PciePortType.LegacyEndpoint or PciePortType.RcIntegratedEndpoint;
+        c.Set32(at + 0x04, 0x0000_8001 | (flr ? 1u << 28 : 0)); // MPS 256B supported, role-based error reporting, FLR
         c.Set16(at + 0x08, 0x2810);                            // MRRS 512B, no snoop, relaxed ordering
         c.SetWritable(at + 0x08, 2, 0x7FFF);
         c.SetClearOnOne(at + 0x0A, 2, 0x000F);                 // error detected bits

@@ -28,6 +28,7 @@ public sealed class PciHierarchy
         ArgumentNullException.ThrowIfNull(function);
         Segment(function.Bdf.Segment).Add(function);
         function.Machine = _machine;
+        function.CapturePowerOnState();
         return function;
     }
 

@@ -10,8 +10,11 @@ namespace Conformance.Reference.Platform;
 /// <param name="Address">Host physical address of the first byte (Ok), or of the failing chunk's translation.</param>
 /// <param name="BytesDone">Bytes moved before the transfer stopped.</param>
 /// <param name="FaultAddress">The bus address of the chunk that stopped the transfer.</param>
+/// <param name="Peer">Set when the fabric delivered the transfer to another function's BAR peer to peer (PCIe switch
+/// routing without ACS P2P Request Redirect, a conventional PCI bus, or inside a multifunction device): the IO bridge
+/// never saw it.</param>
 public readonly record struct DmaOutcome(DmaResultKind Kind, ulong Address, int BytesDone, ulong FaultAddress = 0,
-    int Reason = 0, string? Event = null, int Pe = -1, string? Why = null, InterruptOutcome? Interrupt = null)
+    int Reason = 0, string? Event = null, int Pe = -1, string? Why = null, InterruptOutcome? Interrupt = null, Bdf? Peer = null)
 {
     public bool IsOk => Kind == DmaResultKind.Ok;
 }
@@ -150,21 +153,37 @@ public sealed class Machine
                 return new DmaOutcome(DmaResultKind.Abort, 0, 0, address, Why: $"bridge {b.Bdf} above {issuer} has Bus Master Enable clear");
             }
         }
-        var outcome = Transfer(issuer, address, buffer, direction, pasid);
+        var outcome = Transfer(issuer, function, address, buffer, direction, pasid);
         if (function is not null && (outcome.Kind == DmaResultKind.Abort || (outcome.Kind == DmaResultKind.Fault && direction == DmaDirection.Read)))
             function.RecordReceivedMasterAbort();
         return outcome;
     }
 
-    private DmaOutcome Transfer(Bdf issuer, ulong address, Span<byte> buffer, DmaDirection direction, uint? pasid)
+    private DmaOutcome Transfer(Bdf issuer, PciFunction? function, ulong address, Span<byte> buffer, DmaDirection direction, uint? pasid)
     {
         var wire = WireRequester(issuer);
         int done = 0;
         ulong firstPa = 0;
+        Bdf? peer = null;
         while (done < buffer.Length || (buffer.Length == 0 && done == 0))
         {
             ulong bus = address + (ulong)done;
             int chunk = (int)Math.Min((ulong)(buffer.Length - done), PhysicalMemory.PageSize - (bus & (PhysicalMemory.PageSize - 1)));
+            if (function is not null && chunk > 0)
+            {
+                // The fabric may deliver the request to a peer before the root complex sees it.
+                var route = PeerToPeerRouting.Route(Pci.Segment(issuer.Segment), function, bus, chunk);
+                if (route.Kind == PeerRouteKind.Unclaimed)
+                    return new DmaOutcome(DmaResultKind.Abort, bus, done, bus, Why: route.Why);
+                if (route.Kind == PeerRouteKind.Peer)
+                {
+                    AccessPeer(route.Target, buffer.Slice(done, chunk), direction);
+                    if (done == 0) firstPa = bus;
+                    peer = route.Target.Function.Bdf;
+                    done += chunk;
+                    continue;
+                }
+            }
             var t = Bridge.Translate(new DmaRequest(wire.Segment, wire.RequesterId, bus, chunk, direction, pasid));
             switch (t.Kind)
             {
@@ -192,7 +211,29 @@ public sealed class Machine
             done += chunk;
             if (buffer.Length == 0) break;
         }
-        return new DmaOutcome(DmaResultKind.Ok, firstPa, done);
+        return new DmaOutcome(DmaResultKind.Ok, firstPa, done, Peer: peer);
+    }
+
+    /// <summary>A peer-to-peer transfer into another function's BAR, in naturally aligned dwords where possible.</summary>
+    private static void AccessPeer(PciMemoryTarget target, Span<byte> data, DmaDirection direction)
+    {
+        for (int i = 0; i < data.Length;)
+        {
+            ulong offset = target.Offset + (ulong)i;
+            int w = (offset & 3) == 0 && data.Length - i >= 4 ? 4 : 1;
+            if (direction == DmaDirection.Write)
+            {
+                ulong v = 0;
+                for (int b = w - 1; b >= 0; b--) v = (v << 8) | data[i + b];
+                target.Function.WriteMemory(target.Bar, offset, w, v);
+            }
+            else
+            {
+                ulong v = target.Function.ReadMemory(target.Bar, offset, w);
+                for (int b = 0; b < w; b++) data[i + b] = (byte)(v >> (8 * b));
+            }
+            i += w;
+        }
     }
 
     /// <summary>An MSI/MSI-X write by <paramref name="issuer"/>: remapped/validated by the IO bridge, then delivered.</summary>

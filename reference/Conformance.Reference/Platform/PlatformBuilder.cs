@@ -30,6 +30,7 @@ public sealed class PlatformBuilder
     private bool? _hostWindows;
     private bool _busMaster = true;
     private bool _testDevices = true;
+    private bool _testDeviceMsi;
 
     public PlatformBuilder(TopologySpec topology)
     {
@@ -117,6 +118,13 @@ public sealed class PlatformBuilder
         return this;
     }
 
+    /// <summary>Whether DMA test devices also get an MSI capability (linked after MSI-X). Default: no.</summary>
+    public PlatformBuilder WithTestDeviceMsi(bool on)
+    {
+        _testDeviceMsi = on;
+        return this;
+    }
+
     public SimulatedPlatform Build()
     {
         var machine = new Machine(new PhysicalMemory(_memory));
@@ -168,7 +176,7 @@ public sealed class PlatformBuilder
     {
         if (spec.Kind.IsBridge()) return new PciBridge(spec, multifunction);
         bool endpoint = spec.Kind is DeviceKind.Endpoint or DeviceKind.LegacyEndpoint or DeviceKind.RcEndpoint or DeviceKind.PciDevice;
-        return endpoint && _testDevices ? new DmaTestDevice(spec, multifunction) : new PciFunction(spec, multifunction);
+        return endpoint && _testDevices ? new DmaTestDevice(spec, multifunction, _testDeviceMsi) : new PciFunction(spec, multifunction);
     }
 
     /// <summary>The default windows, widened to reach every BAR the topology placed outside them.</summary>

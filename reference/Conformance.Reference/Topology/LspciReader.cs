@@ -9,7 +9,8 @@ namespace Conformance.Reference.Topology;
 /// Reads the text output of <c>lspci -vvnn</c> (run as root) as a topology (formats.md §2). It takes what grouping
 /// and the platform builder need: the header line (address, class, vendor:device, revision, prog-if), <c>Subsystem:</c>,
 /// <c>Bus:</c> numbers, <c>Region N:</c> BARs, the Express capability's port type, <c>Access Control Services</c>
-/// (<c>ACSCap:</c>/<c>ACSCtl:</c>), <c>MSI-X:</c> with its table and PBA, <c>PCI-X</c>, ARI, and
+/// (<c>ACSCap:</c>/<c>ACSCtl:</c>), <c>MSI-X:</c> with its table and PBA, <c>PCI-X</c>, ARI, SR-IOV (which listed
+/// functions are virtual functions of which PF), and
 /// <c>Kernel driver in use:</c>. Every other line is ignored; <c>IOMMU group:</c> lines are never read (they are the
 /// answer, not the question). Malformed input throws <see cref="InputException"/> naming <c>file:line[:column]</c>.
 /// </summary>
@@ -23,6 +24,7 @@ public static partial class LspciReader
         var devices = new List<DeviceSpec>();
         var seen = new Dictionary<Bdf, int>();
         Builder? current = null;
+        var builders = new List<Builder>();
         string? openCap = null; // the capability whose indented lines follow ("acs", "msix", other)
 
         string[] lines = text.Split('\n');
@@ -38,6 +40,7 @@ public static partial class LspciReader
                 if (line.StartsWith("pcilib:", StringComparison.Ordinal) || line.StartsWith("lspci:", StringComparison.Ordinal)) continue;
                 if (current is not null) devices.Add(current.Build());
                 current = ParseHeader(line, file, lineNo);
+                builders.Add(current);
                 if (seen.TryGetValue(current.Bdf, out int first))
                     throw new InputException(file, lineNo, 1, $"function {current.Bdf} is listed twice (first at line {first})");
                 seen[current.Bdf] = lineNo;
@@ -67,7 +70,27 @@ public static partial class LspciReader
             }
         }
         if (current is not null) devices.Add(current.Build());
-        return new TopologySpec(devices) { File = file };
+        return new TopologySpec(MarkVirtualFunctions(devices, builders)) { File = file };
+    }
+
+    /// <summary>SR-IOV: the functions at PF RID + offset + stride * i (i &lt; NumVFs, drivers/pci/iov.c
+    /// <c>pci_iov_virtfn_bus</c>/<c>_devfn</c>) of a PF with VF Enable set are its virtual functions.</summary>
+    private static List<DeviceSpec> MarkVirtualFunctions(List<DeviceSpec> devices, List<Builder> builders)
+    {
+        var index = new Dictionary<Bdf, int>();
+        for (int i = 0; i < devices.Count; i++) index[devices[i].Bdf] = i;
+        foreach (var pf in builders)
+        {
+            if (!pf.SriovEnabled || pf.NumVfs <= 0 || pf.VfOffset is not int offset || pf.VfStride is not int stride) continue;
+            for (int vf = 0; vf < pf.NumVfs; vf++)
+            {
+                int rid = pf.Bdf.RequesterId + offset + stride * vf;
+                if (rid > 0xffff) break;
+                var bdf = Bdf.FromRequesterId(pf.Bdf.Segment, (ushort)rid);
+                if (bdf != pf.Bdf && index.TryGetValue(bdf, out int k)) devices[k] = devices[k] with { PhysicalFunction = pf.Bdf };
+            }
+        }
+        return devices;
     }
 
     // bb:dd.f or dddd[d]:bb:dd.f, then "Class name [cccc]: Vendor and device names [vvvv:dddd] (rev rr) (prog-if pp [name])"
@@ -97,6 +120,12 @@ public static partial class LspciReader
 
     [GeneratedRegex(@"\[(?<ven>[0-9a-fA-F]{4}):(?<dev>[0-9a-fA-F]{4})\]\s*$")]
     private static partial Regex SubsystemRegex();
+
+    [GeneratedRegex(@"Number of VFs: (?<n>\d+)")]
+    private static partial Regex NumVfsRegex();
+
+    [GeneratedRegex(@"^VF offset: (?<off>\d+), stride: (?<stride>\d+)")]
+    private static partial Regex VfOffsetRegex();
 
     private static Builder ParseHeader(string line, string file, int lineNo)
     {
@@ -131,13 +160,16 @@ public static partial class LspciReader
             if (!m.Success)
                 throw new InputException(file, lineNo, col, $"malformed bus line \"{Shorten(body)}\" (expected \"Bus: primary=bb, secondary=bb, subordinate=bb\")");
             byte sec = (byte)Hex(m.Groups["s"].Value), sub = (byte)Hex(m.Groups["u"].Value);
+            d.HasBusLine = true;
+            // A bridge the firmware left unconfigured (e.g. an empty hot-plug port) shows secondary=00,
+            // subordinate=00: no bus behind it yet.
+            if (sec == 0 && sub == 0) return;
             if (sub < sec)
                 throw new InputException(file, lineNo, col + m.Groups["u"].Index, $"subordinate bus {sub:x2} is below secondary bus {sec:x2}");
             if (sec <= d.Bdf.Bus)
                 throw new InputException(file, lineNo, col + m.Groups["s"].Index, $"secondary bus {sec:x2} must be above the bridge's own bus {d.Bdf.Bus:x2}");
             d.Secondary = sec;
             d.Subordinate = sub;
-            d.HasBusLine = true;
         }
         else if (body.StartsWith("Subsystem:", StringComparison.Ordinal))
         {
@@ -174,6 +206,7 @@ public static partial class LspciReader
             }
             else if (what.StartsWith("PCI-X ", StringComparison.Ordinal)) d.PciX = true;
             else if (what.StartsWith("Alternative Routing-ID Interpretation", StringComparison.Ordinal)) d.Ari = true;
+            else if (what.StartsWith("Single Root I/O Virtualization", StringComparison.Ordinal)) openCap = "sriov";
             else openCap = "other";
         }
         // Anything else ("Control:", "Status:", "IOMMU group:", "Latency:", ...) is not needed.
@@ -189,6 +222,19 @@ public static partial class LspciReader
         else if (body.StartsWith("ACSCap:", StringComparison.Ordinal) || body.StartsWith("ACSCtl:", StringComparison.Ordinal))
         {
             throw new InputException(file, lineNo, col, $"{body[..6]} outside an Access Control Services capability");
+        }
+        else if (openCap == "sriov")
+        {
+            // ls-ecaps.c cap_sriov: "IOVCtl: Enable+ ...", "... Number of VFs: N, ...", "VF offset: o, stride: s, Device ID: dddd".
+            if (body.StartsWith("IOVCtl:", StringComparison.Ordinal)) d.SriovEnabled = body.Contains("Enable+", StringComparison.Ordinal);
+            var n = NumVfsRegex().Match(body);
+            if (n.Success) d.NumVfs = int.Parse(n.Groups["n"].Value, CultureInfo.InvariantCulture);
+            var o = VfOffsetRegex().Match(body);
+            if (o.Success)
+            {
+                d.VfOffset = int.Parse(o.Groups["off"].Value, CultureInfo.InvariantCulture);
+                d.VfStride = int.Parse(o.Groups["stride"].Value, CultureInfo.InvariantCulture);
+            }
         }
         else if (openCap == "msix" && (body.StartsWith("Vector table:", StringComparison.Ordinal) || body.StartsWith("PBA:", StringComparison.Ordinal)))
         {
@@ -298,6 +344,9 @@ public static partial class LspciReader
         public bool PciX, Ari;
         public string? Driver;
         public ushort? SubsystemVendor, SubsystemDevice;
+        public bool SriovEnabled;
+        public int NumVfs;
+        public int? VfOffset, VfStride;
         public List<BarSpec> Bars { get; } = [];
         public SourcePos Source;
 

@@ -17,19 +17,21 @@ public sealed class PciTree
 {
     private readonly DeviceSpec[] _devices;     // index = probe order
     private readonly int[] _busOf;              // device -> bus index
-    private readonly int[] _busSelf;            // bus -> bridge device index, or -1 on a root bus
+    private readonly int[] _busSelf;            // bus -> the bridge above it, skipping virtual buses; -1 when none
+    private readonly bool[] _busIsRoot;         // bus -> pci_is_root_bus (no parent bus at all)
     private readonly int[][] _busDevices;       // bus -> devices on it, by devfn
     private readonly int[] _childBus;           // bridge device -> its secondary bus index, or -1
     private readonly bool[] _multifunction;
     private readonly Dictionary<Bdf, int> _byBdf;
 
-    private PciTree(TopologySpec topology, DeviceSpec[] devices, int[] busOf, int[] busSelf, int[][] busDevices,
+    private PciTree(TopologySpec topology, DeviceSpec[] devices, int[] busOf, int[] busSelf, bool[] busIsRoot, int[][] busDevices,
         int[] childBus, bool[] multifunction, Dictionary<Bdf, int> byBdf)
     {
         Topology = topology;
         _devices = devices;
         _busOf = busOf;
         _busSelf = busSelf;
+        _busIsRoot = busIsRoot;
         _busDevices = busDevices;
         _childBus = childBus;
         _multifunction = multifunction;
@@ -47,7 +49,8 @@ public sealed class PciTree
     public Bdf BdfOf(int index) => _devices[index].Bdf;
 
     /// <summary>All functions in the order Linux adds them to the device list: segment by segment, each root bus
-    /// depth-first (the functions of a bus by devfn, then the buses behind each of its bridges, by devfn).</summary>
+    /// depth-first (the functions of a bus by devfn, then the buses behind each of its bridges, by devfn); SR-IOV
+    /// virtual functions last, in the order of their physical functions.</summary>
     public IEnumerable<int> ProbeOrder => Enumerable.Range(0, _devices.Length);
 
     public bool TryFind(Bdf bdf, out int index) => _byBdf.TryGetValue(bdf, out index);
@@ -55,11 +58,16 @@ public sealed class PciTree
     public int IndexOf(Bdf bdf) =>
         _byBdf.TryGetValue(bdf, out int i) ? i : throw new ArgumentException($"{bdf} is not a function of this topology", nameof(bdf));
 
-    /// <summary>Linux <c>dev-&gt;bus-&gt;self</c>: the bridge above the function's bus, or -1 on a root bus.</summary>
+    /// <summary>The bridge above the function's bus: Linux <c>dev-&gt;bus-&gt;self</c>, where the walks of
+    /// <c>pci_for_each_dma_alias</c> and <c>pci_device_group</c> skip virtual buses (SR-IOV VF buses, which have no
+    /// <c>self</c>) and go on to the parent bus. -1 when no bridge is above.</summary>
     public int ParentBridge(int index) => _busSelf[_busOf[index]];
 
-    /// <summary>Linux <c>pci_is_root_bus(dev-&gt;bus)</c>.</summary>
-    public bool IsOnRootBus(int index) => _busSelf[_busOf[index]] < 0;
+    /// <summary>Linux <c>pci_is_root_bus(dev-&gt;bus)</c> (a virtual VF bus is not a root bus).</summary>
+    public bool IsOnRootBus(int index) => _busIsRoot[_busOf[index]];
+
+    /// <summary>True for an SR-IOV virtual function whose physical function is in the topology.</summary>
+    public bool IsVirtualFunction(int index) => _devices[index].PhysicalFunction is Bdf pf && _byBdf.ContainsKey(pf);
 
     /// <summary>True when both functions sit on the same bus (Linux compares <c>struct pci_bus</c> pointers).</summary>
     public bool SameBus(int a, int b) => _busOf[a] == _busOf[b];
@@ -122,8 +130,22 @@ public sealed class PciTree
         }
         while (selfOfBus.Count < busKeys.Count) selfOfBus.Add(-1);
 
-        // 3. No bridge may sit below itself.
+        // 3. The parent bus: the bus of bus->self; for a bus no bridge claims, the physical function's bus when it
+        //    holds SR-IOV virtual functions of a PF on another bus (iov.c virtfn_add_bus: pci_add_new_bus(pf->bus,
+        //    NULL, busnr)); otherwise none (a root bus).
         int busCount = busKeys.Count;
+        bool IsVf(DeviceSpec d) => d.PhysicalFunction is Bdf pf && byBdf.ContainsKey(pf);
+        var parentBus = new int[busCount];
+        for (int b = 0; b < busCount; b++) parentBus[b] = selfOfBus[b] >= 0 ? busOfSpec[selfOfBus[b]] : -1;
+        for (int i = 0; i < specs.Count; i++)
+        {
+            int b = busOfSpec[i];
+            if (selfOfBus[b] >= 0 || parentBus[b] >= 0 || !IsVf(specs[i])) continue;
+            int pfBus = busOfSpec[byBdf[specs[i].PhysicalFunction!.Value]];
+            if (pfBus != b) parentBus[b] = pfBus;
+        }
+
+        // 4. No bridge may sit below itself.
         var state = new byte[busCount]; // 0 unknown, 1 walking, 2 reaches a root bus
         for (int b0 = 0; b0 < busCount; b0++)
         {
@@ -133,28 +155,41 @@ public sealed class PciTree
             {
                 state[b] = 1;
                 path.Add(b);
-                int self = selfOfBus[b];
-                if (self < 0) break;
-                b = busOfSpec[self];
+                if (parentBus[b] < 0) break;
+                b = parentBus[b];
             }
-            if (state[b] == 1 && selfOfBus[b] >= 0)
-                throw Error(file, specs[selfOfBus[b]], $"bridge {specs[selfOfBus[b]].Bdf} is below its own secondary bus (a bus-number loop)");
+            if (state[b] == 1 && parentBus[b] >= 0)
+            {
+                var culprit = selfOfBus[b] >= 0 ? specs[selfOfBus[b]] : specs[busOfSpec.ToList().IndexOf(b)];
+                throw Error(file, culprit, $"{culprit.Bdf} is below its own secondary bus (a bus-number loop)");
+            }
             foreach (int p in path) state[p] = 2;
         }
 
-        // 4. Devices of each bus by devfn; probe order = Linux's depth-first scan.
+        // 5. Devices of each bus by devfn; probe order = Linux's depth-first scan, then the virtual functions (added
+        //    when a PF driver enables SR-IOV, after the IOMMU is up), PF by PF.
         var onBus = new List<int>[busCount];
         for (int b = 0; b < busCount; b++) onBus[b] = [];
         for (int i = 0; i < specs.Count; i++) onBus[busOfSpec[i]].Add(i);
         foreach (var l in onBus) l.Sort((x, y) => specs[x].Bdf.DevFn.CompareTo(specs[y].Bdf.DevFn));
 
-        var roots = Enumerable.Range(0, busCount).Where(b => selfOfBus[b] < 0).OrderBy(b => busKeys[b]).ToList();
+        var roots = Enumerable.Range(0, busCount).Where(b => parentBus[b] < 0).OrderBy(b => busKeys[b]).ToList();
         var order = new List<int>(specs.Count);
+        var placed = new bool[specs.Count];
+        void AddBus(int bus)
+        {
+            foreach (int i in onBus[bus])
+            {
+                if (IsVf(specs[i])) continue;
+                order.Add(i);
+                placed[i] = true;
+            }
+        }
         var stack = new Stack<(int Bus, int Next)>();
         foreach (int root in roots)
         {
             // pci_scan_child_bus_extend: add every function of the bus, then scan behind each bridge in devfn order.
-            order.AddRange(onBus[root]);
+            AddBus(root);
             stack.Push((root, 0));
             while (stack.Count > 0)
             {
@@ -164,18 +199,33 @@ public sealed class PciTree
                 if (next >= list.Count) continue;
                 stack.Push((bus, next + 1));
                 int child = childOfSpec[list[next]];
-                order.AddRange(onBus[child]);
+                AddBus(child);
                 stack.Push((child, 0));
             }
         }
+        var position = new int[specs.Count];
+        for (int k = 0; k < order.Count; k++) position[order[k]] = k;
+        var late = Enumerable.Range(0, specs.Count).Where(i => !placed[i])
+            .OrderBy(i => IsVf(specs[i]) && placed[byBdf[specs[i].PhysicalFunction!.Value]] ? position[byBdf[specs[i].PhysicalFunction!.Value]] : int.MaxValue)
+            .ThenBy(i => specs[i].Bdf)
+            .ToList();
+        order.AddRange(late);
 
-        // 5. Renumber everything by probe order.
+        // 6. Renumber everything by probe order.
         var newIndex = new int[specs.Count];
         for (int k = 0; k < order.Count; k++) newIndex[order[k]] = k;
         var devices = order.Select(i => specs[i]).ToArray();
         var busOf = order.Select(i => busOfSpec[i]).ToArray();
         var childBus = order.Select(i => childOfSpec[i]).ToArray();
-        var busSelf = selfOfBus.Select(s => s < 0 ? -1 : newIndex[s]).ToArray();
+        // bus->self as the walks use it: a virtual bus has none, so they continue with its parent bus.
+        var busSelf = new int[busCount];
+        for (int b = 0; b < busCount; b++)
+        {
+            int x = b;
+            while (selfOfBus[x] < 0 && parentBus[x] >= 0) x = parentBus[x];
+            busSelf[b] = selfOfBus[x] < 0 ? -1 : newIndex[selfOfBus[x]];
+        }
+        var busIsRoot = parentBus.Select(p => p < 0).ToArray();
         var busDevices = onBus.Select(l => l.Select(i => newIndex[i]).ToArray()).ToArray();
         var index = new Dictionary<Bdf, int>(devices.Length);
         for (int k = 0; k < devices.Length; k++) index[devices[k].Bdf] = k;
@@ -185,12 +235,13 @@ public sealed class PciTree
         {
             var d = devices[k];
             if (d.Multifunction is bool mf) { multifunction[k] = mf; continue; }
+            if (IsVf(d)) continue; // pci_iov_add_virtfn: virtfn->multifunction = 0
             foreach (int peer in busDevices[busOf[k]])
             {
-                if (peer != k && devices[peer].Bdf.Device == d.Bdf.Device) { multifunction[k] = true; break; }
+                if (peer != k && devices[peer].Bdf.Device == d.Bdf.Device && !IsVf(devices[peer])) { multifunction[k] = true; break; }
             }
         }
-        return new PciTree(topology, devices, busOf, busSelf, busDevices, childBus, multifunction, index);
+        return new PciTree(topology, devices, busOf, busSelf, busIsRoot, busDevices, childBus, multifunction, index);
     }
 
     private static InputException Error(string file, DeviceSpec d, string message) =>

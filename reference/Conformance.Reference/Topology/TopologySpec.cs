@@ -133,6 +133,10 @@ public sealed record DeviceSpec
     public ushort? SubsystemVendor { get; init; }
     /// <summary>Subsystem device ID (config offset 0x2e), when known.</summary>
     public ushort? SubsystemDevice { get; init; }
+    /// <summary>For an SR-IOV virtual function: its physical function (Linux <c>pdev-&gt;physfn</c>); null otherwise.
+    /// Linux adds VFs after the boot scan, clears their multifunction flag, and puts VFs whose RID falls on another
+    /// bus on a virtual bus below the PF's bus (drivers/pci/iov.c <c>pci_iov_add_virtfn</c>).</summary>
+    public Bdf? PhysicalFunction { get; init; }
 }
 
 /// <summary>A whole machine's PCI topology, in no particular order (the kit probes in Linux's order itself).</summary>

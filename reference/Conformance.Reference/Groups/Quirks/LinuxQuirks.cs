@@ -76,7 +76,19 @@ public sealed class LinuxQuirks
         _ruleIds = ruleIds;
         DmaAlias = dmaAlias;
         VmdDeviceIds = vmdDeviceIds;
+        _acsByVendor = acs.GroupBy(e => e.Vendor).ToDictionary(g => g.Key, g => g.ToArray());
+        _aliasById = dmaAlias.GroupBy(e => ((uint)e.Vendor << 16) | e.Device).ToDictionary(g => g.Key, g => g.ToArray());
     }
+
+    private readonly Dictionary<ushort, AcsQuirkEntry[]> _acsByVendor;
+    private readonly Dictionary<uint, DmaAliasQuirkEntry[]> _aliasById;
+
+    /// <summary>The <see cref="Acs"/> entries of one vendor, in table order (the table has no PCI_ANY_ID vendor).</summary>
+    public IReadOnlyList<AcsQuirkEntry> AcsFor(ushort vendor) => _acsByVendor.TryGetValue(vendor, out var e) ? e : [];
+
+    /// <summary>The DMA-alias fixups declared for one vendor:device.</summary>
+    public IReadOnlyList<DmaAliasQuirkEntry> DmaAliasFor(ushort vendor, ushort device) =>
+        _aliasById.TryGetValue(((uint)vendor << 16) | device, out var e) ? e : [];
 
     /// <summary>The tables shipped with the kit (Linux v6.12).</summary>
     public static LinuxQuirks Linux612 => Default.Value;
