@@ -18,9 +18,8 @@ public class PowerVectorTests
     [MemberData(nameof(Files))]
     public void Every_POWER_vector_passes_on_the_reference_PHB(string file)
     {
-        var platforms = PowerVectorPlatform.WithDefaults();
-        var vectors = VectorSuite.ReadAll([Path.Combine(Folder, file)], platforms);
-        var result = VectorSuite.RunAll(vectors, platforms).Single();
+        var vectors = VectorSuite.ReadAll([Path.Combine(Folder, file)]);
+        var result = VectorSuite.RunAll(vectors).Single();
         Assert.True(result.Passed, string.Join(Environment.NewLine, result.Failures));
     }
 }
