@@ -391,8 +391,10 @@ public sealed class OpalPci
                 if (!phbSlot) return (long)OpalRc.Unsupported;
                 if (assert)
                 {
+                    // The PHB is re-initialised from skiboot's caches (PEST cleared, TCE cache killed) and the link
+                    // below the root port is reset; the root port itself is part of the PHB and is set up again.
                     p.IodaReset(purge: false);
-                    p.Pci.ResetBuses(p.Config.Segment, 0, 255);
+                    p.Pci.ResetBuses(p.Config.Segment, 1, 255);
                 }
                 return (long)OpalRc.Success;
             case OpalPciResetScope.PciFundamental:
