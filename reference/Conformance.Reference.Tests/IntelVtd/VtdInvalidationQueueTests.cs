@@ -109,4 +109,14 @@ public class VtdInvalidationQueueTests
         Assert.False(t.Unit.Status.HasFlag(GlobalCommandBits.QueuedInvalidationEnable));
         Assert.Equal(0, t.Head);
     }
+
+    [Fact]
+    public void A_tail_beyond_the_queue_size_is_a_queue_error_not_an_endless_loop()
+    {
+        var t = new VtdTables().EnableQueue(qs: 0);                          // 256 entries: tail 300 is outside
+        t.SetReg(InvalidationQueueTail, 300UL << 4, 8);
+        Assert.Equal(0, t.Unit.Tick(1000));
+        Assert.True(t.Unit.FaultStatus.HasFlag(FaultStatusBits.InvalidationQueueError));
+        Assert.Equal(0, t.Head);
+    }
 }

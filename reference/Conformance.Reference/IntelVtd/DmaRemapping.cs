@@ -27,12 +27,12 @@ public sealed partial class VtdUnit
         if (X86MsiMessage.InWindow(address) && request.Pasid is null)
         {
             if (write && request.Length == 4) return DmaTranslation.Interrupt;
-            if (!StatusHas(GlobalCommandBits.TranslationEnable)) return DmaTranslation.Ok(address);
+            if (!_translationEnabled) return DmaTranslation.Ok(address);
             return Fault(VtdFaultReason.InterruptAddress, request, fpd: false, $"{(write ? $"{request.Length}-byte write" : "read")} in the interrupt address range 0xFEEx_xxxx");
         }
 
         // 2. Translation disabled: the request passes untranslated.
-        if (!StatusHas(GlobalCommandBits.TranslationEnable)) return DmaTranslation.Ok(address);
+        if (!_translationEnabled) return DmaTranslation.Ok(address);
 
         // 3. Legacy mode (ECAP.SMTS=0, ECAP.PASID=0) serves requests-without-PASID only; one with a PASID is an
         //    unsupported request (completer abort), not a remapping fault. Scalable mode would branch here on _rootMode.

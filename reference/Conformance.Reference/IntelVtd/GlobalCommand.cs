@@ -58,8 +58,14 @@ public sealed partial class VtdUnit
             SetStatus(GlobalCommandBits.CompatibilityFormatInterrupt, (command & GlobalCommandBits.CompatibilityFormatInterrupt) != 0);
     }
 
-    private void SetStatus(GlobalCommandBits bit, bool on) =>
+    private void SetStatus(GlobalCommandBits bit, bool on)
+    {
         _regs.SetBits32(GlobalStatus, on ? (uint)bit : 0, on ? 0 : (uint)bit);
+        _translationEnabled = StatusHas(GlobalCommandBits.TranslationEnable);
+    }
+
+    /// <summary>GSTS.TES, kept beside the register for the per-request hot path.</summary>
+    private bool _translationEnabled;
 
     private bool StatusHas(GlobalCommandBits bit) => (_regs.Get32(GlobalStatus) & (uint)bit) != 0;
 }
