@@ -88,4 +88,15 @@ public class MmioSegmentTests
         Assert.Equal(OpalRc.Success, rig.Opal.SetPhbMemWindow(0, m64, 5, 0x1000_0000, 0, 0x100_0000));
         Assert.Equal(OpalRc.Partial, rig.Opal.PhbMmioEnable(0, m64, 5, (ushort)OpalM64Action.EnableSplit)); // below mm0_base
     }
+
+    [Fact]
+    public void M64_segments_follow_the_PCI_address_when_the_window_translates()
+    {
+        var rig = new PowerRig(m64Pci: 0x40_0000_0000);
+        var log = rig.Platform.Assignment.Program(rig.Opal, rig.Config);
+        Assert.All(log, e => Assert.Equal(0L, e.Result.Rc));
+        Assert.Equal(0x40_0000_0000UL, rig.Phb.Mbt.Hardware(31).Base);
+        Assert.Equal(ulong.MaxValue, rig.Machine.CpuRead(PowerRig.M64Cpu + 9 * rig.Config.M64SegmentSize, 8));
+        Assert.Equal(OpalFreezeState.MmioDmaFreeze, rig.State(9));
+    }
 }

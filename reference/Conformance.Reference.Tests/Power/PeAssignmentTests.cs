@@ -122,3 +122,23 @@ public class PeAssignmentTests
         Assert.Equal(PowerRig.PeA, rig.Phb.PeOf(PowerRig.DevA.RequesterId));
     }
 }
+
+public class PeAssignmentRobustnessTests
+{
+    [Fact]
+    public void Two_bridges_claiming_the_same_bus_still_put_every_function_in_exactly_one_group()
+    {
+        var devices = new List<DeviceSpec>
+        {
+            new() { Bdf = Bdf.Parse("0000:00:00.0"), Kind = DeviceKind.RootPort, Secondary = 1, Subordinate = 3 },
+            new() { Bdf = Bdf.Parse("0000:01:00.0"), Kind = DeviceKind.UpstreamPort, Secondary = 2, Subordinate = 3 },
+            new() { Bdf = Bdf.Parse("0000:02:01.0"), Kind = DeviceKind.DownstreamPort, Secondary = 3, Subordinate = 3 },
+            new() { Bdf = Bdf.Parse("0000:02:02.0"), Kind = DeviceKind.DownstreamPort, Secondary = 3, Subordinate = 3 },
+            new() { Bdf = Bdf.Parse("0000:03:00.0"), Kind = DeviceKind.Endpoint },
+        };
+        var groups = PeAssignment.FromTopology(new TopologySpec(devices), 512).PeGroups;
+        var all = groups.SelectMany(g => g).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count());
+        Assert.Equal(devices.Count, all.Count);
+    }
+}

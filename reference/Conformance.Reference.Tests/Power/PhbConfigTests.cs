@@ -20,7 +20,7 @@ public class PhbConfigTests
 
     [Theory]
     [InlineData("""{ "phb_id": 0, "m32": { "cpu_base": 0, "pci_base": 0, "size": "2GiB" }, "num_pe": 300 }""", "unit.json:1:83", "power of two")]
-    [InlineData("""{ "phb_id": 0, "m32": { "cpu_base": 0, "pci_base": 0, "size": "2GiB" }, "nmu_pe": 3 }""", "unit.json:1:83", "nmu_pe")]
+    [InlineData("""{ "phb_id": 0, "m32": { "cpu_base": 0, "pci_base": 0, "size": "2GiB" }, "nmu_pe": 3 }""", "unit.json:1:73", "nmu_pe")]
     [InlineData("""{ "m32": { "cpu_base": 0, "pci_base": 0, "size": "2GiB" } }""", "unit.json:1:1", "phb_id")]
     [InlineData("""{ "phb_id": 0, "m32": { "cpu_base": 0, "pci_base": 0, "size": "0x3000" } }""", "unit.json:1:23", "segments")]
     [InlineData("""{ "phb_id": 0, "m32": { "cpu_base": 0, "pci_base": 0, "size": "2GiB" }, "m64": { "cpu_base": "0x100000000", "pci_base": "0x100000000", "size": "0x300000000" } }""", "unit.json:1:144", "power of two")]

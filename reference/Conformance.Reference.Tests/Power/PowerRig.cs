@@ -30,7 +30,7 @@ public sealed class PowerRig
     public static readonly Bdf DevB = Bdf.Parse("0000:04:00.0");
     public const ulong BarA = 0x8040_0000, BarB = 0x8080_0000;
 
-    public PowerRig(bool bootPes = true, IReadOnlyList<DeviceSpec>? devices = null, int numPe = 512)
+    public PowerRig(bool bootPes = true, IReadOnlyList<DeviceSpec>? devices = null, int numPe = 512, ulong m64Pci = M64Cpu)
     {
         Memory = new PhysicalMemory([new MemoryRegion(0, 64UL << 20)]);
         Machine = new Machine(Memory);
@@ -38,7 +38,7 @@ public sealed class PowerRig
         {
             Id = "phb0", PhbId = PhbId, Segment = 0, NumPe = numPe, MmioBase = 0x6030_0000_0000,
             M32 = new PhbWindow(M32Cpu, M32Pci, 0x8000_0000),
-            M64 = new PhbWindow(M64Cpu, M64Cpu, 64UL << 30),
+            M64 = new PhbWindow(M64Cpu, m64Pci, 64UL << 30),
         };
         Topology = new TopologySpec(devices ?? DefaultDevices());
         Platform = PowerPlatform.Attach(Machine, [Config], Topology, bootPes: bootPes);

@@ -220,8 +220,9 @@ public sealed class OpalPci
         {
             if (enable == (ushort)OpalM64Action.EnableSplit && e.Mode is not (MbtMode.PeSegment or MbtMode.Mdt)) return OpalRc.Parameter;
             if (enable == (ushort)OpalM64Action.EnableNonSplit && e.Mode != MbtMode.SinglePe) return OpalRc.Parameter;
-            // skiboot compares the BAR base with mm0_base, the M64 window's base (on PHB4 CPU and PCI addresses agree).
-            ulong mm0Base = p.Config.M64?.CpuBase ?? ulong.MaxValue;
+            // skiboot compares the BAR base with mm0_base, the M64 window's base. On PHB4 M64 CPU and PCI addresses
+            // agree; the model keeps MBT addresses in PCI space, as Linux passes them (pnv_ioda2 m64_base = pci_addr).
+            ulong mm0Base = p.Config.M64?.PciBase ?? ulong.MaxValue;
             if (e.Base < mm0Base || e.Mask == 0) return OpalRc.Partial;
             e = e.Enable();
         }
@@ -391,8 +392,10 @@ public sealed class OpalPci
                 if (!phbSlot) return (long)OpalRc.Unsupported;
                 if (assert)
                 {
+                    // The PHB is re-initialised from skiboot's caches (PEST cleared, TCE cache killed) and the link
+                    // below the root port is reset; the root port itself is part of the PHB and is set up again.
                     p.IodaReset(purge: false);
-                    p.Pci.ResetBuses(p.Config.Segment, 0, 255);
+                    p.Pci.ResetBuses(p.Config.Segment, 1, 255);
                 }
                 return (long)OpalRc.Success;
             case OpalPciResetScope.PciFundamental:

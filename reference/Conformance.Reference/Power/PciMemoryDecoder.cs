@@ -92,3 +92,28 @@ public sealed class TopologyBarDecoder : IPciMemoryDecoder
         }
     }
 }
+
+/// <summary>
+/// The machine's own PCI hierarchy as a PHB sees it: a memory request on a segment goes to the BAR that claims it
+/// (configuration space decides: BAR bases, Memory Space Enable, bridge windows). A slot reset resets every function
+/// on the reset buses (PCIe Base §6.6: configuration space back to power-on, so BARs no longer decode until the OS
+/// restores them, as Linux's EEH recovery does with <c>eeh_pe_restore_bars</c>).
+/// </summary>
+public sealed class MachinePciDecoder(Platform.Machine machine) : IPciMemoryDecoder
+{
+    public bool TryRead(int segment, ulong pciAddress, int width, out ulong value) =>
+        machine.Pci.Segment(segment).ReadMemory(pciAddress, width, out value);
+
+    public bool TryWrite(int segment, ulong pciAddress, int width, ulong value) =>
+        machine.Pci.Segment(segment).WriteMemory(pciAddress, width, value);
+
+    public void ResetBuses(int segment, int secondary, int subordinate)
+    {
+        foreach (var f in machine.Pci.Segment(segment).Functions.Where(f => f.Bdf.Bus >= secondary && f.Bdf.Bus <= subordinate).ToList())
+            f.Reset();
+    }
+
+    /// <summary>A BAR's live base from configuration space, or null when the function or BAR does not exist.</summary>
+    public ulong? BarBase(Bdf function, int bar) =>
+        machine.Pci.Function(function) is { } f && f.Bar(bar) is { } b ? b.LiveBase(f.Config) : null;
+}

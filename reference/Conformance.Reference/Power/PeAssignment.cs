@@ -68,8 +68,12 @@ public sealed class PeAssignment
         return FromTopology(topology, configs);
     }
 
-    /// <summary>Assigns PEs for each PHB's segment of <paramref name="topology"/>.</summary>
-    public static PeAssignment FromTopology(TopologySpec topology, IReadOnlyList<PhbConfig> phbs)
+    /// <summary>
+    /// Assigns PEs for each PHB's segment of <paramref name="topology"/>. <paramref name="barBase"/>, when given, says where
+    /// each BAR really is (the live configuration space); otherwise the topology's bases are used, and BARs without one
+    /// are placed in M32.
+    /// </summary>
+    public static PeAssignment FromTopology(TopologySpec topology, IReadOnlyList<PhbConfig> phbs, Func<Bdf, int, ulong?>? barBase = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(phbs);
@@ -77,7 +81,7 @@ public sealed class PeAssignment
         foreach (var phb in phbs)
         {
             var devices = topology.Devices.Where(d => d.Bdf.Segment == phb.Segment).ToList();
-            if (devices.Count > 0) new Builder(result, phb, devices).Run();
+            if (devices.Count > 0) new Builder(result, phb, devices, barBase).Run();
         }
         return result;
     }
@@ -122,9 +126,10 @@ public sealed class PeAssignment
         return log;
     }
 
-    private sealed class Builder(PeAssignment result, PhbConfig phb, List<DeviceSpec> devices)
+    private sealed class Builder(PeAssignment result, PhbConfig phb, List<DeviceSpec> devices, Func<Bdf, int, ulong?>? liveBase)
     {
         private readonly bool[] _used = new bool[phb.NumPe];
+        private readonly HashSet<int> _visited = [];
         private readonly Dictionary<int, List<DeviceSpec>> _byBus = devices.GroupBy(d => (int)d.Bdf.Bus)
             .ToDictionary(g => g.Key, g => g.OrderBy(d => d.Bdf.DevFn).ToList());
         private ulong _m32Cursor = phb.M32.PciBase;
@@ -144,12 +149,14 @@ public sealed class PeAssignment
         private void Visit(int bus, DeviceSpec? parentBridge, List<int> ancestors, int rootPe)
         {
             if (!_byBus.TryGetValue(bus, out var onBus) || onBus.Count == 0) return; // no PE for an empty bus
+            if (!_visited.Add(bus)) return; // two bridges claiming one bus: the first one found wins
             bool all = parentBridge is { Kind: DeviceKind.PcieToPciBridge };
             int busEnd = all ? (parentBridge!.Subordinate ?? parentBridge.Secondary ?? (byte)bus) : bus;
-            var members = all ? devices.Where(d => d.Bdf.Bus >= bus && d.Bdf.Bus <= busEnd).OrderBy(d => d.Bdf).ToList() : onBus;
+            var members = all ? devices.Where(d => d.Bdf.Bus >= bus && d.Bdf.Bus <= busEnd && !result._peOf.ContainsKey(d.Bdf)).OrderBy(d => d.Bdf).ToList() : onBus;
+            if (all) foreach (var d in members) _visited.Add(d.Bdf.Bus);
             PeKind kind = parentBridge is null ? PeKind.RootBus : all ? PeKind.BusAll : PeKind.Bus;
 
-            AssignMissingBars(members);
+            if (liveBase is null) AssignMissingBars(members);
             int number;
             var slaves = new List<int>();
             if (kind == PeKind.RootBus) number = rootPe;
@@ -183,7 +190,8 @@ public sealed class PeAssignment
                 foreach (var b in d.Bars)
                 {
                     if (b.Kind == BarKind.Io) continue;
-                    ulong? baseAddress = b.Base ?? (result._assigned.TryGetValue((d.Bdf, b.Index), out ulong a) ? a : null);
+                    ulong? baseAddress = liveBase is not null ? liveBase(d.Bdf, b.Index)
+                        : b.Base ?? (result._assigned.TryGetValue((d.Bdf, b.Index), out ulong a) ? a : null);
                     if (baseAddress is { } x) yield return (d, b, x);
                 }
             }

@@ -175,7 +175,8 @@ public sealed class Phb4
     {
         pe = -1;
         if (Config.M64 is not { } w) return false;
-        if (!Mbt.TryDecode(w.CpuBase + offset, NumPes, Mdt, out _, out pe)) return false;
+        // The MBT holds the addresses Linux passes to set_phb_mem_window: PCI addresses (on PHB4 equal to CPU ones).
+        if (!Mbt.TryDecode(w.PciBase + offset, NumPes, Mdt, out _, out pe)) return false;
         if (pe >= NumPes) pe = ReservedPe;
         return true;
     }

@@ -29,7 +29,8 @@ public sealed class PowerPlatform
 
     /// <summary>
     /// Attaches the PHBs to <paramref name="machine"/>. <paramref name="decoder"/> decodes PCI memory addresses to BARs
-    /// (default: a <see cref="TopologyBarDecoder"/> over the topology's BARs, with bases assigned where missing);
+    /// (default: the machine's PCI functions when it has them — <see cref="MachinePciDecoder"/> — else a
+    /// <see cref="TopologyBarDecoder"/> over the topology's BARs, with bases assigned where missing);
     /// <paramref name="bootPes"/> false leaves the PHBs as skiboot's IODA reset leaves them (every RID in the reserved PE).
     /// </summary>
     public static PowerPlatform Attach(Machine machine, IReadOnlyList<PhbConfig> phbs, TopologySpec topology,
@@ -42,8 +43,21 @@ public sealed class PowerPlatform
         if (phbs.Select(p => p.PhbId).Distinct().Count() != phbs.Count) throw new ArgumentException("two PHBs share a phb_id", nameof(phbs));
         if (phbs.Select(p => p.Segment).Distinct().Count() != phbs.Count) throw new ArgumentException("two PHBs root the same PCI segment", nameof(phbs));
 
-        var assignment = PeAssignment.FromTopology(topology, phbs);
-        decoder ??= TopologyBarDecoder.FromTopology(topology, assignment.AssignedBarBases);
+        // The machine's PCI functions decode the windows when it has them (built by PlatformBuilder); otherwise a
+        // stand-in decoder over the topology's BARs does.
+        PeAssignment assignment;
+        bool machinePci = machine.Pci.Functions.Any(f => phbs.Any(p => p.Segment == f.Bdf.Segment));
+        if (decoder is null && machinePci)
+        {
+            var pci = new MachinePciDecoder(machine);
+            decoder = pci;
+            assignment = PeAssignment.FromTopology(topology, phbs, pci.BarBase);
+        }
+        else
+        {
+            assignment = PeAssignment.FromTopology(topology, phbs);
+            decoder ??= TopologyBarDecoder.FromTopology(topology, assignment.AssignedBarBases);
+        }
         var built = phbs.Select(c => new Phb4(c, machine.Memory, decoder)).ToList();
         foreach (var p in built)
         {
