@@ -118,3 +118,32 @@ public partial class GroupsCommandTests
         Assert.Equal(2, CliHarness.Run("groups", "--lspci", "/nonexistent/file.txt").Exit);
     }
 }
+
+public class PowerGroupsCommandTests
+{
+    [Fact]
+    public void On_POWER_the_groups_are_the_PEs_the_platform_assigned()
+    {
+        // A root port with a switch below it: on x86 without ACS everything below the root port is one group; on
+        // POWER each bus below a bridge becomes a bus PE and the platform isolates by PE, not by ACS.
+        using var topo = CliHarness.Temp("p.topology.json", """
+            { "devices": [
+              { "bdf": "0000:00:00.0", "kind": "root-port", "secondary": 1, "subordinate": 4 },
+              { "bdf": "0000:01:00.0", "kind": "upstream-port", "secondary": 2, "subordinate": 4 },
+              { "bdf": "0000:02:01.0", "kind": "downstream-port", "secondary": 3, "subordinate": 3 },
+              { "bdf": "0000:02:02.0", "kind": "downstream-port", "secondary": 4, "subordinate": 4 },
+              { "bdf": "0000:03:00.0", "kind": "endpoint" },
+              { "bdf": "0000:04:00.0", "kind": "endpoint" },
+              { "bdf": "0000:04:00.1", "kind": "endpoint" }
+            ] }
+            """);
+        var x86 = CliHarness.Run("groups", "--topology", topo.Path, "--json");
+        var power = CliHarness.Run("groups", "--topology", topo.Path, "--json", "--platform", "power-phb");
+        Assert.Equal(0, x86.Exit);
+        Assert.Equal(0, power.Exit);
+        Assert.Contains("[\"0000:03:00.0\"]", power.Out, StringComparison.Ordinal);
+        Assert.Contains("[\"0000:04:00.0\", \"0000:04:00.1\"]", power.Out, StringComparison.Ordinal);
+        Assert.NotEqual(x86.Out, power.Out);
+        Assert.Equal(2, CliHarness.Run("groups", "--topology", topo.Path, "--platform", "sparc").Exit);
+    }
+}

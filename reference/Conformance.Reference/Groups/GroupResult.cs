@@ -21,6 +21,16 @@ public sealed class GroupResult
         }
     }
 
+    /// <summary>
+    /// A result from a partition the platform decided by other means (e.g. POWER PEs), put in the documented order:
+    /// each group sorted, groups sorted by their first member (formats.md §3).
+    /// </summary>
+    public static GroupResult FromPartition(IEnumerable<IEnumerable<Bdf>> groups, IEnumerable<Bdf> untranslated)
+    {
+        var sorted = groups.Select(g => (IReadOnlyList<Bdf>)g.Order().ToList()).Where(g => g.Count > 0).OrderBy(g => g[0]).ToList();
+        return new GroupResult(sorted, untranslated.Order().ToList());
+    }
+
     public IReadOnlyList<IReadOnlyList<Bdf>> Groups { get; }
 
     /// <summary>Functions no IOMMU translates (e.g. an AMD IOMMU's own function), sorted.</summary>

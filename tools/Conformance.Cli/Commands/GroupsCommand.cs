@@ -15,6 +15,7 @@ public static class GroupsCommand
     {
         string? lspci = null, topology = null;
         bool json = false;
+        string platform = "x86";
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -22,9 +23,17 @@ public static class GroupsCommand
                 case "--lspci" when i + 1 < args.Length: lspci = args[++i]; break;
                 case "--topology" when i + 1 < args.Length: topology = args[++i]; break;
                 case "--json": json = true; break;
+                case "--platform" when i + 1 < args.Length:
+                    platform = args[++i];
+                    if (platform is not ("x86" or "intel-vtd" or "amd-vi" or "none" or "power-phb"))
+                    {
+                        stderr.WriteLine($"conformance groups: unknown platform '{platform}' (x86, intel-vtd, amd-vi, none or power-phb)");
+                        return 2;
+                    }
+                    break;
                 default:
                     stderr.WriteLine($"conformance groups: unexpected argument '{args[i]}'");
-                    stderr.WriteLine("usage: conformance groups (--lspci FILE | --topology FILE) [--json]");
+                    stderr.WriteLine("usage: conformance groups (--lspci FILE | --topology FILE) [--json] [--platform x86|power-phb]");
                     return 2;
             }
         }
@@ -41,7 +50,11 @@ public static class GroupsCommand
             return 2;
         }
         TopologySpec spec = lspci is not null ? LspciReader.ReadFile(lspci) : TopologyJsonReader.ReadFile(topology!);
-        var result = IsolationGroups.Compute(spec);
+        // On POWER the groups are the partitionable endpoints the platform assigns at boot (Linux pci-ioda.c);
+        // everywhere else, Linux's pci_device_group.
+        var result = platform == "power-phb"
+            ? GroupResult.FromPartition(Conformance.Reference.Power.PeAssignment.FromTopology(spec).PeGroups, [])
+            : IsolationGroups.Compute(spec);
         stdout.Write(json ? ToJson(result) : ToText(result));
         return 0;
     }
