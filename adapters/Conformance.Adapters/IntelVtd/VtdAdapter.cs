@@ -79,8 +79,27 @@ public class VtdAdapter : HostAdapterBase
     private ulong? NewZeroedPage(string owner)
     {
         var p = Platform.Pages.Allocate(owner);
-        if (p is { } a) Platform.Memory.TryWrite(a, new byte[Page]);
+        if (p is { } a) ZeroPage(a);
         return p;
+    }
+
+    /// <summary>Writes a table qword. The adapter writes only pages it allocated, so a failed write is a bug.</summary>
+    internal void Store(ulong address, ulong value)
+    {
+        if (!Platform.Memory.TryWriteLe(address, 8, value)) throw new InvalidOperationException($"host memory at 0x{address:x} is not backed");
+    }
+
+    internal void ZeroPage(ulong page)
+    {
+        if (!Platform.Memory.TryWrite(page, new byte[Page])) throw new InvalidOperationException($"host page 0x{page:x} is not backed");
+    }
+
+    /// <summary>A register read; all-ones means the unit is gone (master abort), which no driver can recover from here.</summary>
+    private uint Read32(Unit u, ulong offset)
+    {
+        uint v = (uint)Platform.Mmio.Read(u.Registers + offset, 4);
+        if (v == 0xFFFF_FFFF) throw new InvalidOperationException($"VT-d unit at 0x{u.Registers:x} reads all-ones at 0x{offset:x}");
+        return v;
     }
 
     // ---- bring-up (§10.4.4-§10.4.6, §6.5.2, §10.4.29) --------------------------------------------
@@ -107,12 +126,12 @@ public class VtdAdapter : HostAdapterBase
     /// <summary>§10.4.4: one command per GCMD write, keeping the enabled state; polls GSTS for the result.</summary>
     private void Command(Unit u, uint command, uint statusBit, bool set, bool oneShot = false)
     {
-        uint status = (uint)Platform.Mmio.Read(u.Registers + VtdRegisters.Gsts, 4) & VtdRegisters.OneShotMask;
+        uint status = Read32(u, VtdRegisters.Gsts) & VtdRegisters.OneShotMask;
         uint value = set ? status | command : status & ~command;
         Platform.Mmio.Write(u.Registers + VtdRegisters.Gcmd, 4, value);
         for (int i = 0; i < PollLimit; i++)
         {
-            bool on = ((uint)Platform.Mmio.Read(u.Registers + VtdRegisters.Gsts, 4) & statusBit) != 0;
+            bool on = (Read32(u, VtdRegisters.Gsts) & statusBit) != 0;
             if (on == set) return;
             Platform.Relax();
         }
@@ -137,7 +156,7 @@ public class VtdAdapter : HostAdapterBase
         for (int start = 0; start < descriptors.Count || start == 0; start += QueueSlots - 2)
         {
             uint token = ++_sequence;
-            Platform.Memory.TryWriteLe(_status, 4, 0);
+            if (!Platform.Memory.TryWriteLe(_status, 4, 0)) throw new InvalidOperationException("the wait status page is not backed");
             foreach (var d in descriptors.Skip(start).Take(QueueSlots - 2)) Put(u, d);
             Put(u, VtdDescriptors.Wait(token, _status));
             Platform.Mmio.Write(u.Registers + VtdRegisters.Iqt, 8, (ulong)u.Tail << 4);
@@ -150,14 +169,14 @@ public class VtdAdapter : HostAdapterBase
             if (!done) return false;
             if (start + QueueSlots - 2 >= descriptors.Count) break;
         }
-        return ((uint)Platform.Mmio.Read(u.Registers + VtdRegisters.Fsts, 4) & (1u << 4)) == 0; // FSTS.IQE
+        return (Read32(u, VtdRegisters.Fsts) & (1u << 4)) == 0; // FSTS.IQE
     }
 
     private void Put(Unit u, (ulong Lo, ulong Hi) d)
     {
         ulong slot = u.Queue + (ulong)u.Tail * 16;
-        Platform.Memory.TryWriteLe(slot, 8, d.Lo);
-        Platform.Memory.TryWriteLe(slot + 8, 8, d.Hi);
+        Store(slot, d.Lo);
+        Store(slot + 8, d.Hi);
         u.Tail = (u.Tail + 1) % QueueSlots;
     }
 
@@ -191,8 +210,8 @@ public class VtdAdapter : HostAdapterBase
         var table = NewZeroedPage("vtd:tables");
         if (table is null) return null;
         _contextTables[bus] = table.Value;
-        Platform.Memory.TryWriteLe(RootTable + (ulong)bus * 16 + 8, 8, 0);
-        Platform.Memory.TryWriteLe(RootTable + (ulong)bus * 16, 8, table.Value | 1); // §9.1: CTP, P
+        Store(RootTable + (ulong)bus * 16 + 8, 0);
+        Store(RootTable + (ulong)bus * 16, table.Value | 1); // §9.1: CTP, P
         return table;
     }
 
@@ -206,13 +225,13 @@ public class VtdAdapter : HostAdapterBase
         if (slptptr is { } root)
         {
             // §9.3: hi AW = 2 (48-bit, 4-level), DID; lo P, FPD = 0, TT = 00 (untranslated requests only), SLPTPTR.
-            Platform.Memory.TryWriteLe(entry + 8, 8, 2UL | ((ulong)did << 8));
-            Platform.Memory.TryWriteLe(entry, 8, root | 1);
+            Store(entry + 8, 2UL | ((ulong)did << 8));
+            Store(entry, root | 1);
         }
         else
         {
-            Platform.Memory.TryWriteLe(entry, 8, 0);
-            Platform.Memory.TryWriteLe(entry + 8, 8, 0);
+            Store(entry, 0);
+            Store(entry + 8, 0);
         }
         bool ok = Invalidate([VtdDescriptors.ContextCache(3, did, device.RequesterId), VtdDescriptors.Iotlb(2, did)]);
         if (slptptr is null) ok &= ReleaseContextTable(device.Bus, table.Value);
@@ -227,7 +246,7 @@ public class VtdAdapter : HostAdapterBase
         {
             if (!Platform.Memory.TryReadLe(table + i * 16, 8, out ulong lo) || (lo & 1) != 0) return true;
         }
-        Platform.Memory.TryWriteLe(RootTable + (ulong)bus * 16, 8, 0);
+        Store(RootTable + (ulong)bus * 16, 0);
         bool ok = Invalidate([VtdDescriptors.ContextCache(1), VtdDescriptors.Iotlb(1)]);
         _contextTables.Remove(bus);
         Platform.Pages.Free(table);
@@ -246,9 +265,9 @@ public class VtdAdapter : HostAdapterBase
     internal bool WriteIrte(int index, ulong lo, ulong hi)
     {
         ulong e = Irt + (ulong)index * 16;
-        Platform.Memory.TryWriteLe(e, 8, lo & ~1UL);
-        Platform.Memory.TryWriteLe(e + 8, 8, hi);
-        Platform.Memory.TryWriteLe(e, 8, lo);
+        Store(e, lo & ~1UL);
+        Store(e + 8, hi);
+        Store(e, lo);
         return Invalidate([VtdDescriptors.InterruptEntryCache(global: false, (ushort)index)]);
     }
 

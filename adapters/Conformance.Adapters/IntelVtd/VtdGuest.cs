@@ -54,7 +54,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
     {
         var t = Platform.Pages.Allocate(TableOwner);
         if (t is null) return null;
-        Platform.Memory.TryWrite(t.Value, new byte[Page]);
+        _host.ZeroPage(t.Value);
         _tables.Add(t.Value);
         return t;
     }
@@ -72,7 +72,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
                 if (!create) return null;
                 if (NewTable() is not { } t) return null;
                 e = t | 3; // non-leaf: R and W, rights are AND-ed down the walk
-                Platform.Memory.TryWriteLe(slot, 8, e);
+                _host.Store(slot, e);
             }
             table = e & AddressMask;
         }
@@ -113,7 +113,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
                 return new(AdapterError.NoSpace("no memory for page tables"));
             }
             ulong frame = FrameOf(guestPhysical + o)!.Value;
-            Platform.Memory.TryWriteLe(leaf, 8, frame | rights);
+            _host.Store(leaf, frame | rights);
         }
         _mappings.Add(iova, size);
         return new(Result.Ok);
@@ -146,7 +146,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
     {
         for (ulong o = 0; o < size; o += Page)
         {
-            if (Leaf(iova + o, create: false) is { } leaf) Platform.Memory.TryWriteLe(leaf, 8, 0);
+            if (Leaf(iova + o, create: false) is { } leaf) _host.Store(leaf, 0);
         }
     }
 
