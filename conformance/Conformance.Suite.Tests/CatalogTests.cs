@@ -10,11 +10,11 @@ public sealed class CatalogTests
     private static readonly string[] Levels = ["MUST", "SHOULD", "MAY"];
 
     [Fact]
-    public void The_default_catalog_lists_every_spec_requirement_with_its_checks_and_the_noiommu_adapter()
+    public void The_default_catalog_lists_every_spec_requirement_with_its_checks_and_the_kit_adapters()
     {
         var catalog = SuiteCatalog.Default;
-        Assert.Equal(["noiommu"], catalog.Adapters.Select(a => a.Name));
-        Assert.Equal("none", catalog.Adapters[0].Platform);
+        Assert.Equal(["noiommu", "intel-vtd"], catalog.Adapters.Select(a => a.Name));
+        Assert.Equal(["none", "intel-vtd"], catalog.Adapters.Select(a => a.Platform));
         Assert.True(catalog.Requirements.Count >= 20);
         Assert.All(catalog.Requirements, r =>
         {

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Conformance.Adapters;
+using Conformance.Adapters.IntelVtd;
 using Conformance.Adapters.NoIommu;
 using Conformance.Suite.Running;
 
@@ -23,8 +24,8 @@ public sealed class SuiteCatalog : ISuiteCatalog
         }
     }
 
-    /// <summary>The kit's reference adapters (today: the NOIOMMU negative control), profile <c>default</c>.</summary>
-    public static SuiteCatalog Default => new([new NoIommuAdapterFactory()]);
+    /// <summary>The kit's reference adapters (the NOIOMMU negative control and the Intel VT-d adapter), profile <c>default</c>.</summary>
+    public static SuiteCatalog Default => new([new NoIommuAdapterFactory(), new VtdAdapterFactory()]);
 
     /// <summary>Binds every public, concrete <see cref="IAdapterFactory"/> with a parameterless constructor in
     /// <paramref name="assembly"/>. Throws <see cref="ArgumentException"/> when there is none.</summary>

@@ -29,6 +29,7 @@ public static class PlatformModels
     {
         IProvidesPlatformModel p => p.CreatePlatformModel(),
         _ when factory.Platform == "none" => new NoIommuPlatform(),
+        _ when factory.Platform == "intel-vtd" => new IntelVtdPlatform(),
         _ => null,
     };
 
