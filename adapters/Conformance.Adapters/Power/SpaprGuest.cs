@@ -390,6 +390,9 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     protected override ValueTask<Result> OnAttachAsync(IsolationGroup group, CancellationToken ct)
     {
         int pe = group.Id;
+        // A new owner starts from a clean PE (Linux eeh_pe_change_owner unfreezes the PE when VFIO takes it).
+        var clear = Opal.EehFreezeClear(PhbId, (ulong)pe, (ulong)OpalEehAction.All);
+        if (clear != OpalRc.Success) return new(new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_EEH_FREEZE_CLEAR: {clear}"));
         foreach (var w in TceWindows)
         {
             var rc = MapWindow(pe, w);

@@ -24,7 +24,7 @@ public sealed class SuiteCatalog : ISuiteCatalog
     }
 
     /// <summary>The kit's reference adapters (today: the NOIOMMU negative control), profile <c>default</c>.</summary>
-    public static SuiteCatalog Default => new([new NoIommuAdapterFactory()]);
+    public static SuiteCatalog Default => new([new NoIommuAdapterFactory(), new Adapters.Power.SpaprAdapterFactory()]);
 
     /// <summary>Binds every public, concrete <see cref="IAdapterFactory"/> with a parameterless constructor in
     /// <paramref name="assembly"/>. Throws <see cref="ArgumentException"/> when there is none.</summary>
