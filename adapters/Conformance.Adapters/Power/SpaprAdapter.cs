@@ -51,6 +51,9 @@ public class SpaprAdapter : HostAdapterBase
     /// <summary>Every guest's windows by LIOBN (a guest may only reach its own: <see cref="SpaprGuest.FindWindow"/>).</summary>
     internal Dictionary<uint, SpaprWindow> Liobns { get; } = [];
 
+    /// <summary>Every window of every guest on this host, by LIOBN.</summary>
+    public IReadOnlyDictionary<uint, SpaprWindow> AllWindows => Liobns;
+
     internal uint NewLiobn() => _nextLiobn++;
 
     protected override GuestBase NewGuest(GuestConfig config) => NewSpaprGuest(config);
