@@ -121,6 +121,22 @@ public sealed class World(CheckContext context, Scenario scenario, IHostAdapter 
         return h;
     }
 
+    /// <summary>
+    /// On a platform with PE error state (POWER EEH), a blocked DMA freezes the PE until recovery; a check that goes
+    /// on using the device after an expected block runs the owner's recovery sequence (GET_STATE, UNFREEZE_IO,
+    /// RESET, CONFIGURE: vfio.rst) first. Nothing happens without <c>pe.recovery</c> or when the PE is Normal.
+    /// </summary>
+    public async Task RecoverIfFrozenAsync(GuestHarness guest, int group)
+    {
+        if (guest.Guest.Recovery is not { } recovery) return;
+        var state = context.Ok(recovery.GetState(group), "GET_STATE");
+        if (state == PeState.Normal) return;
+        context.Step($"{guest.Guest.Name}'s PE {group} is {state}: recovering (UNFREEZE_IO, RESET, CONFIGURE)");
+        context.Ok(recovery.Unfreeze(group, dma: false), "UNFREEZE_IO");
+        context.Ok(await recovery.ResetAsync(group, fundamental: false, context.Cancellation).ConfigureAwait(false), "RESET_HOT");
+        context.Ok(recovery.Configure(group), "CONFIGURE");
+    }
+
     public async Task AttachAsync(GuestHarness guest, int group)
     {
         context.Ok(await guest.Guest.AttachGroupAsync(group, context.Cancellation).ConfigureAwait(false), $"{guest.Name} attaching group {group}");

@@ -38,7 +38,7 @@ internal static class BarChecks
         var owned = a.Guest.Groups.SelectMany(gr => world.Scenario.Facts.Group(gr)!.Devices).ToHashSet();
         foreach (var e in a.Guest.CpuMap.Entries.Where(e => e.Kind == CpuMapKind.Mmio))
         {
-            foreach (var m in world.Scenario.Machine.Mmio.Mappings.Where(m => m.Base < e.HostPhysical + 0x1000 && e.HostPhysical < m.Base + m.Size))
+            foreach (var m in world.Scenario.BarMappings.Where(m => m.Base < e.HostPhysical + 0x1000 && e.HostPhysical < m.Base + m.Size))
             {
                 var owner = TestFunction.Owner(m.Region);
                 ctx.Ensure(owner is { } o && owned.Contains(o.Function.Bdf),

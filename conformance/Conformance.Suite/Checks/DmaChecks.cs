@@ -101,6 +101,7 @@ internal static class DmaChecks
             var after = a.Read(gpa, length)!;
             ctx.Ensure(after.AsSpan().SequenceEqual(before), $"after the unmap returned, {Solo}'s DMA write at bus 0x{bus:x} still changed A's memory at guest-physical 0x{gpa:x} (the translation outlived the unmap)");
             ctx.Ensure(!(r.IsOk && data.AsSpan().SequenceEqual(after)), $"after the unmap returned, {Solo}'s DMA read at bus 0x{bus:x} still returned A's memory (the translation outlived the unmap)");
+            await world.RecoverIfFrozenAsync(a, world.GroupOf(Solo));
         }
     }
 

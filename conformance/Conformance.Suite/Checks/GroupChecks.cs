@@ -45,6 +45,7 @@ internal static class GroupChecks
             var leaks = Probe.Attack(ctx, world.Scenario, watch, a, a.Device(fn), random);
             ctx.Ensure(leaks.Count == 0, string.Join("; ", leaks));
             ctx.NoViolations(watch, $"{fn} DMA at other owners' and unmapped addresses", a);
+            await world.RecoverIfFrozenAsync(a, world.GroupOf(fn));
         }
     }
 

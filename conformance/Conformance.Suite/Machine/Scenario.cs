@@ -30,28 +30,50 @@ public sealed class Scenario
         Machine = new Reference.Platform.Machine(Memory);
         Topology = ScenarioTopology.Build(random);
         ulong next = MmioBase;
+        ulong segment = platformModel.BarSegment;
+        int lastBus = -1;
+        var placed = new List<DeviceSpec>();
         foreach (var d in Topology.Spec.Devices)
         {
             _specs[d.Bdf] = d;
-            if (d.Kind.IsBridge() || d.Kind == DeviceKind.HostBridge) continue;
+            if (d.Kind.IsBridge() || d.Kind == DeviceKind.HostBridge) { placed.Add(d); continue; }
+            // A segmented platform (POWER M32) gives each bus's PE its own segments: BARs never share one across PEs.
+            if (segment != 0 && d.Bdf.Bus != lastBus) { next = AlignUp(next, segment); lastBus = d.Bdf.Bus; }
             var bars = new List<(BarSpec, ulong)>();
-            foreach (var b in d.Bars)
+            foreach (var b0 in d.Bars)
             {
+                var b = segment != 0 ? b0 with { Base = null } : b0;
                 ulong at = b.Base ?? AlignUp(next, Math.Max(b.Size, 0x1000));
                 bars.Add((b, at));
                 if (b.Base is null) next = at + Math.Max(b.Size, 0x1000);
             }
             _functions[d.Bdf] = new TestFunction(Machine, d.Bdf, bars, d.Msix, d.DmaMaskBits);
+            placed.Add(d with { Bars = bars.Select(x => x.Item1 with { Base = x.Item2 }).ToList() });
         }
-        Units = platformModel.Install(Machine);
+        _barMappings = Machine.Mmio.Mappings.Where(m => TestFunction.Owner(m.Region) is not null).ToList();
+        var install = platformModel.Install(Machine, new TopologySpec(placed));
+        Units = install.Units;
+        Firmware = install.Firmware;
+        var groups = install.Groups is { } pg
+            ? pg.Select(g => new IsolationGroup(g.Id, g.Members,
+                Viable: !g.Members.Contains(ScenarioTopology.HostHeld) && g.Members.All(b => _specs[b].Kind is DeviceKind.Endpoint))).ToList()
+            : Topology.Groups;
         Pages = new HostPageAllocator(Memory.Regions);
         Facts = new PlatformFacts(platformModel.Platform,
             Topology.Spec.Devices.Select(d => new DeviceFacts(d.Bdf, d.Kind, d.Vendor, d.DeviceId,
                 _functions.TryGetValue(d.Bdf, out var f) ? f.Bars.Select(b => new BarFacts(b.Spec.Index, b.Base, b.Spec.Size, b.Spec.Kind, b.Spec.Prefetch)).ToList() : [],
                 d.Msix, d.DmaMaskBits)).ToList(),
-            Topology.Groups, Units);
+            groups, Units);
         Access = new MachineAccess(this);
     }
+
+    private readonly IReadOnlyList<MmioBus.Mapping> _barMappings;
+
+    /// <summary>Every BAR of the test functions as the CPU reaches it (on POWER, behind the PHB's M32 window).</summary>
+    public IReadOnlyList<MmioBus.Mapping> BarMappings => _barMappings;
+
+    /// <summary>The platform's firmware (POWER: the OPAL PCI interface), or null.</summary>
+    public object? Firmware { get; }
 
     private static ulong AlignUp(ulong a, ulong align) => (a + align - 1) & ~(align - 1);
 
@@ -72,10 +94,11 @@ public sealed class Scenario
 
     /// <summary>Which test function and BAR decodes a host physical address, if any.</summary>
     public (TestFunction Function, int Bar)? DecoderAt(ulong hostPhysical, int width = 1) =>
-        Machine.Mmio.Find(hostPhysical, width) is { } m ? TestFunction.Owner(m.Region) : null;
+        _barMappings.FirstOrDefault(m => m.Contains(hostPhysical, width)) is { } m ? TestFunction.Owner(m.Region) : null;
 
-    private sealed class MachineAccess(Scenario s) : IPlatformAccess, IHostMemory, ICpuMmio, IPciConfig
+    private sealed class MachineAccess(Scenario s) : IPlatformAccess, IHostMemory, ICpuMmio, IPciConfig, Adapters.Power.IOpalAccess
     {
+        public Reference.Power.OpalPci? Opal => s.Firmware as Reference.Power.OpalPci;
         public PlatformFacts Facts => s.Facts;
         public IHostMemory Memory => this;
         public ICpuMmio Mmio => this;
