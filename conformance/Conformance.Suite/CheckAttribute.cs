@@ -18,4 +18,8 @@ public sealed record CheckEntry(string RequirementId, string Name, Func<CheckCon
 public sealed class CheckFailedException(string message) : Exception(message);
 
 /// <summary>Thrown by a check when the adapter lacks what the check needs (it answered NotSupported).</summary>
-public sealed class CheckNotSupportedException(string message) : Exception(message);
+public sealed class CheckNotSupportedException(string message, bool answeredByAdapter = false) : Exception(message)
+{
+    /// <summary>The adapter itself answered NotSupported (rather than the check finding the capability absent).</summary>
+    public bool AnsweredByAdapter { get; } = answeredByAdapter;
+}

@@ -74,7 +74,7 @@ public sealed class CheckContext
     public T Ok<T>(Result<T> result, string what)
     {
         if (result.IsOk) return result.Value;
-        if (result.Error.Kind == AdapterErrorKind.NotSupported) NotSupported($"{what}: {result.Error}");
+        if (result.Error.Kind == AdapterErrorKind.NotSupported) throw new CheckNotSupportedException($"{what}: {result.Error}", answeredByAdapter: true);
         Fail($"{what} failed: {result.Error}");
         return default!;
     }
@@ -82,7 +82,7 @@ public sealed class CheckContext
     public void Ok(Result result, string what)
     {
         if (result.IsOk) return;
-        if (result.Error.Kind == AdapterErrorKind.NotSupported) NotSupported($"{what}: {result.Error}");
+        if (result.Error.Kind == AdapterErrorKind.NotSupported) throw new CheckNotSupportedException($"{what}: {result.Error}", answeredByAdapter: true);
         Fail($"{what} failed: {result.Error}");
     }
 

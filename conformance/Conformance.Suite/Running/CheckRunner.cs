@@ -59,6 +59,14 @@ public static class CheckRunner
         {
             return new CheckResult(RawOutcome.Fail, $"{head}: {e.Message}", seed, Repro());
         }
+        catch (CheckNotSupportedException e) when (e.AnsweredByAdapter && requirement.Capabilities.Count == 0)
+        {
+            // A requirement that needs no capability binds every adapter (architecture.md: isolation requirements are
+            // never gated by a capability): answering NotSupported is not a way out of it.
+            return new CheckResult(RawOutcome.Fail,
+                $"{head}: the adapter answered NotSupported ({e.Message}), but this requirement needs no capability, so no adapter may opt out of it",
+                seed, Repro());
+        }
         catch (CheckNotSupportedException e)
         {
             return new CheckResult(RawOutcome.NotSupported, $"{head}: {e.Message}", seed, null);
