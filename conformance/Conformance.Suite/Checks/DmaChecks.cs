@@ -108,12 +108,8 @@ internal static class DmaChecks
     [Check("DMA-004")]
     internal static async Task An_overlapping_map_is_refused_with_Exists_and_changes_nothing(CheckContext ctx)
     {
-        await using var world = await ctx.StartAsync();
-        var random = Probe.Random(ctx);
-        var a = await world.GuestAsync("A");
-        await world.AttachAsync(a, world.GroupOf(Solo));
-        var fs = a.Guest.FullSpace!;
-        ulong page = fs.PageSizes[0];
+        var (world, random, a, fs, page) = await FullSpace.SoloGuestAsync(ctx, Solo);
+        await using var _ = world;
         ulong iova = FullSpace.FreeIova(ctx, fs, 8 * page, a.Guest.Config.MemorySize, random);
         ulong first = a.AllocateBuffer(4 * page), second = a.AllocateBuffer(8 * page);
         var firstData = random.Bytes((int)(4 * page));
@@ -137,12 +133,8 @@ internal static class DmaChecks
     [Check("DMA-005")]
     internal static async Task Bad_sizes_alignment_wraps_and_bisecting_unmaps_are_refused(CheckContext ctx)
     {
-        await using var world = await ctx.StartAsync();
-        var random = Probe.Random(ctx);
-        var a = await world.GuestAsync("A");
-        await world.AttachAsync(a, world.GroupOf(Solo));
-        var fs = a.Guest.FullSpace!;
-        ulong page = fs.PageSizes[0];
+        var (world, random, a, fs, page) = await FullSpace.SoloGuestAsync(ctx, Solo);
+        await using var _ = world;
         ulong iova = FullSpace.FreeIova(ctx, fs, 4 * page, a.Guest.Config.MemorySize, random);
         ulong gpa = a.AllocateBuffer(4 * page);
         async Task Refuse(ulong at, ulong g, ulong size, string what, params AdapterErrorKind[] kinds)
@@ -180,12 +172,8 @@ internal static class DmaChecks
     [Check("DMA-006")]
     internal static async Task Maps_and_DMA_outside_the_reported_IOVA_ranges_are_refused_and_blocked(CheckContext ctx)
     {
-        await using var world = await ctx.StartAsync();
-        var random = Probe.Random(ctx);
-        var a = await world.GuestAsync("A");
-        await world.AttachAsync(a, world.GroupOf(Solo));
-        var fs = a.Guest.FullSpace!;
-        ulong page = fs.PageSizes[0];
+        var (world, random, a, fs, page) = await FullSpace.SoloGuestAsync(ctx, Solo);
+        await using var _ = world;
         var ranges = fs.IovaRanges.OrderBy(r => r.Start).ToList();
         ctx.Ensure(ranges.Count > 0, "the adapter reports no valid IOVA range");
         ctx.Step($"reported IOVA ranges: {string.Join(", ", ranges.Select(r => $"[0x{r.Start:x}, 0x{r.End:x}]"))}");

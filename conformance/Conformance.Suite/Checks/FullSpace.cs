@@ -1,9 +1,23 @@
 using Conformance.Adapters;
+using Conformance.Suite.Machine;
 
 namespace Conformance.Suite.Checks;
 
 internal static class FullSpace
 {
+    /// <summary>The common start of a full-space DMA check: guest A owning the single-function group of
+    /// <paramref name="device"/>, its full-space DMA model and that model's smallest page size. The caller disposes
+    /// the world.</summary>
+    public static async Task<(World World, Bogus.Randomizer Random, GuestHarness A, IFullSpaceDma Fs, ulong Page)> SoloGuestAsync(CheckContext ctx, Conformance.Reference.Pci.Bdf device)
+    {
+        var world = await ctx.StartAsync();
+        var random = Probe.Random(ctx);
+        var a = await world.GuestAsync("A");
+        await world.AttachAsync(a, world.GroupOf(device));
+        var fs = a.Guest.FullSpace!;
+        return (world, random, a, fs, fs.PageSizes[0]);
+    }
+
     /// <summary>An IOVA for <paramref name="size"/> bytes inside a reported range, above the guest's own memory
     /// (which identity faces map 1:1) and aligned to the largest page size that fits.</summary>
     public static ulong FreeIova(CheckContext ctx, IFullSpaceDma fs, ulong size, ulong guestMemory, Bogus.Randomizer random)
