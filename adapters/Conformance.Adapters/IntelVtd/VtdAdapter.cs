@@ -2,6 +2,10 @@ using Conformance.Adapters.Common;
 using Conformance.Adapters.Platform;
 using Conformance.Reference.Pci;
 
+// The deliberately broken variants (adapters/Conformance.Adapters.Broken) write their defects against the driver's own
+// queue and table helpers.
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Conformance.Adapters.Broken")]
+
 namespace Conformance.Adapters.IntelVtd;
 
 /// <summary>

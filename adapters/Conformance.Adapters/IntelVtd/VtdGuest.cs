@@ -10,7 +10,7 @@ namespace Conformance.Adapters.IntelVtd;
 /// routed MSI-X vector. Map and unmap follow VFIO type1 v2 (vfio_dma_do_map / vfio_dma_do_unmap order of checks);
 /// unmap returns only after the IOTLB invalidation has completed.
 /// </summary>
-public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
+public class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
 {
     private const ulong Page = HostPageAllocator.PageSize;
     private const ulong AddressMask = 0x000f_ffff_ffff_f000UL;
@@ -21,6 +21,9 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
     private readonly Dictionary<(Bdf, int), int> _irtes = new();
     private ulong _root;
     private ushort _did;
+
+    /// <summary>The mapped ranges (IOVA -> size), for a subclass's own map/unmap (the broken variants).</summary>
+    protected SortedList<ulong, ulong> Mappings => _mappings;
 
     public VtdGuest(VtdAdapter host, GuestConfig config) : base(host, config)
     {
@@ -34,7 +37,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
     public override IFullSpaceDma FullSpace => this;
     public GuestFaceKind Kind => GuestFaceKind.Identity;
     public IReadOnlyList<ulong> PageSizes { get; } = [Page];
-    public IReadOnlyList<IovaRange> IovaRanges { get; }
+    public virtual IReadOnlyList<IovaRange> IovaRanges { get; }
 
     /// <summary>This domain's DID.</summary>
     public ushort DomainId => _did;
@@ -60,7 +63,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
     }
 
     /// <summary>§9.8: the level-1 entry for <paramref name="iova"/> in the 4-level table, creating tables on the way when asked.</summary>
-    private ulong? Leaf(ulong iova, bool create)
+    protected ulong? Leaf(ulong iova, bool create)
     {
         ulong table = _root;
         for (int level = 4; level > 1; level--)
@@ -93,7 +96,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
         return at + 1 < keys.Count && keys[at + 1] < iova + size;
     }
 
-    public ValueTask<Result> MapAsync(ulong iova, ulong guestPhysical, ulong size, DmaAccess access, CancellationToken cancellationToken)
+    public virtual ValueTask<Result> MapAsync(ulong iova, ulong guestPhysical, ulong size, DmaAccess access, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if ((access & DmaAccess.ReadWrite) == 0) return new(AdapterError.Invalid("neither read nor write"));
@@ -119,7 +122,7 @@ public sealed class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
         return new(Result.Ok);
     }
 
-    public ValueTask<Result<ulong>> UnmapAsync(ulong iova, ulong size, CancellationToken cancellationToken)
+    public virtual ValueTask<Result<ulong>> UnmapAsync(ulong iova, ulong size, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (size == 0 || ((iova | size) & (Page - 1)) != 0) return new(AdapterError.Invalid("size 0 or not aligned"));
