@@ -201,9 +201,6 @@ public class VtdAdapter : HostAdapterBase
     /// <summary>The functions whose requests the domain must translate: every member of the group. (Broken variants override.)</summary>
     protected internal virtual IEnumerable<Bdf> DomainMembers(IsolationGroup group) => group.Devices;
 
-    /// <summary>Whether unmap waits for the IOTLB invalidation (a broken variant says no).</summary>
-    protected internal virtual bool InvalidatesOnUnmap => true;
-
     /// <summary>The IRTE's upper qword (§9.10): SID, SQ = 0 (all 16 bits compared), SVT = 1 (verify the SID).</summary>
     protected internal virtual ulong SourceValidation(Bdf device) => device.RequesterId | (0UL << 16) | (1UL << 18);
 

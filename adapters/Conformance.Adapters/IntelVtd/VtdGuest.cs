@@ -140,7 +140,7 @@ public class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
             unmapped += m.Value;
             flush.Add((m.Key, m.Value));
         }
-        if (flush.Count > 0 && _host.InvalidatesOnUnmap && !InvalidateRanges(flush))
+        if (flush.Count > 0 && !InvalidateRanges(flush))
             return new(new AdapterError(AdapterErrorKind.Io, "the IOTLB invalidation did not complete"));
         return new(unmapped);
     }

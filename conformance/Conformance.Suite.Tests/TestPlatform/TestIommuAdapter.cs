@@ -6,21 +6,6 @@ using Conformance.Suite.Machine;
 
 namespace Conformance.Suite.Tests.TestPlatform;
 
-/// <summary>Deliberate flaws for the broken variants the suite must catch.</summary>
-[Flags]
-public enum Flaw
-{
-    None = 0,
-    /// <summary>Attach programs only the first function of a group into the domain.</summary>
-    SplitGroup = 1,
-    /// <summary>Unmap reports success but leaves the page-table entries in place.</summary>
-    SkipUnmap = 2,
-    /// <summary>Unmap clears the entries but never invalidates the IOTLB.</summary>
-    StaleTranslation = 4,
-    /// <summary>Guest memory is never pinned, so the host may migrate it under a live translation.</summary>
-    NoPin = 8,
-}
-
 /// <summary>The test platform: installs a <see cref="TestIommu"/> at 0xFED00000.</summary>
 public sealed class TestIommuPlatform : IPlatformModel
 {
@@ -36,14 +21,14 @@ public sealed class TestIommuPlatform : IPlatformModel
     }
 }
 
-/// <summary>A correct adapter over the test IOMMU (or, with <see cref="Flaw"/>s, a broken one).</summary>
-public sealed class TestIommuAdapterFactory(Flaw flaws = Flaw.None) : IAdapterFactory, IProvidesPlatformModel
+/// <summary>
+/// A correct adapter over the test IOMMU: a control for the suite's own tests. The deliberately broken variants live in
+/// adapters/Conformance.Adapters.Broken, written against the VT-d and sPAPR reference adapters.
+/// </summary>
+public sealed class TestIommuAdapterFactory : IAdapterFactory, IProvidesPlatformModel
 {
-    public TestIommuAdapterFactory() : this(Flaw.None) { }
-
-    public string Name => flaws == Flaw.None ? "test-iommu" : $"test-iommu-{flaws}".ToLowerInvariant().Replace(", ", "-");
+    public string Name => "test-iommu";
     public string Platform => "test-iommu";
-    public Flaw Flaws => flaws;
 
     public AdapterCapabilities Capabilities { get; } = new()
     {
@@ -52,7 +37,7 @@ public sealed class TestIommuAdapterFactory(Flaw flaws = Flaw.None) : IAdapterFa
         HotReset = true,
     };
 
-    public IHostAdapter Create(IPlatformAccess platform) => new TestIommuAdapter(platform, Capabilities, flaws);
+    public IHostAdapter Create(IPlatformAccess platform) => new TestIommuAdapter(platform, Capabilities);
 
     public IPlatformModel CreatePlatformModel() => new TestIommuPlatform();
 }
@@ -63,9 +48,8 @@ public sealed class TestIommuAdapter : HostAdapterBase
     private readonly bool[] _handles = new bool[256];
     private int _nextDomain = 1;
 
-    public TestIommuAdapter(IPlatformAccess platform, AdapterCapabilities capabilities, Flaw flaws) : base(platform, capabilities)
+    public TestIommuAdapter(IPlatformAccess platform, AdapterCapabilities capabilities) : base(platform, capabilities)
     {
-        Flaws = flaws;
         var unit = platform.Facts.Units.Single(u => u.Kind == "test-iommu");
         Registers = unit.MmioBase;
         DeviceTable = platform.Pages.AllocateContiguous("iommu:tables", 128) ?? throw new InvalidOperationException("no memory for the device table");
@@ -77,7 +61,6 @@ public sealed class TestIommuAdapter : HostAdapterBase
         platform.Mmio.Write(Registers + 0x10, 8, Irt);
     }
 
-    public Flaw Flaws { get; }
     public ulong Registers { get; }
     public ulong DeviceTable { get; }
     public ulong Irt { get; }
@@ -120,7 +103,6 @@ public sealed class TestIommuGuest : GuestBase, IFullSpaceDma, IIdentityFace
 
     public override IGuestFace Face => this;
     public override IFullSpaceDma FullSpace => this;
-    protected override bool PinsMemory => !_host.Flaws.HasFlag(Flaw.NoPin);
     public GuestFaceKind Kind => GuestFaceKind.Identity;
     public IReadOnlyList<ulong> PageSizes { get; } = [Page];
 
@@ -202,24 +184,20 @@ public sealed class TestIommuGuest : GuestBase, IFullSpaceDma, IIdentityFace
         ulong unmapped = 0;
         foreach (var m in _mappings.Where(m => m.Iova >= iova && m.Iova + m.Size <= end).ToList())
         {
-            if (!_host.Flaws.HasFlag(Flaw.SkipUnmap))
+            for (ulong o = 0; o < m.Size; o += Page)
             {
-                for (ulong o = 0; o < m.Size; o += Page)
-                {
-                    if (Leaf(m.Iova + o, create: false) is { } leaf) Platform.Memory.TryWriteLe(leaf, 8, 0);
-                }
+                if (Leaf(m.Iova + o, create: false) is { } leaf) Platform.Memory.TryWriteLe(leaf, 8, 0);
             }
             _mappings.Remove(m);
             unmapped += m.Size;
         }
-        if (!_host.Flaws.HasFlag(Flaw.StaleTranslation)) _host.InvalidateDomain(_domain);
+        _host.InvalidateDomain(_domain);
         return new(unmapped);
     }
 
     protected override ValueTask<Result> OnAttachAsync(IsolationGroup group, CancellationToken ct)
     {
-        var devices = _host.Flaws.HasFlag(Flaw.SplitGroup) ? group.Devices.Take(1) : group.Devices;
-        foreach (var d in devices) _host.WriteDeviceEntry(d, _root | 1 | ((ulong)_domain << 52));
+        foreach (var d in group.Devices) _host.WriteDeviceEntry(d, _root | 1 | ((ulong)_domain << 52));
         return new(Result.Ok);
     }
 
