@@ -446,8 +446,8 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
 
     private Result RouteMsi(DeviceFacts device, int index, GuestVector target)
     {
-        int group = Groups.First(g => Platform.Facts.Group(g)!.Devices.Contains(device.Bdf));
-        ulong pe = PeNumber(group);
+        // A group's id is its PE number (the platform assigned it).
+        ulong pe = (ulong)Groups.First(g => Platform.Facts.Group(g)!.Devices.Contains(device.Bdf));
         var key = (device.Bdf, index);
         bool fresh = !_msis.TryGetValue(key, out var msi);
         if (fresh)
