@@ -50,6 +50,20 @@ V={}
 def vec(name,desc,steps,topo=TOPO):
     V[name]={"name":name,"platform":"power-phb","description":desc,"memory":MEM,"units":[UNIT],"topology":topo,"steps":steps}
 R=0x1000000
+# XIVE (skiboot hw/xive.c): phb4_create allocates num_irqs (4096) girqs with xive_alloc_hw_irqs, top-down from the end
+# of chip 0's block (2^20), so PHB 0's base_msi is 0x100000 - 0x1000; girq = base_msi + source. Every EAS starts valid,
+# masked, EQ data = girq. OPAL_XIVE_SET_IRQ_CONFIG(girq, vp, prio, lirq): prio 0..7 or 0xff (mask), VP = a PIR.
+IRQ_BASE=(1<<20)-4096
+def girq(src): return IRQ_BASE+src
+def msi64(src): return ((1<<60)|((src<<4)&0xFFFFFFFFFFFFFE0F), src&0x1f)
+def route(src,vp,prio,lirq,rc=0): return opal("OPAL_XIVE_SET_IRQ_CONFIG",[girq(src),vp,prio,lirq],rc)
+def irqcfg(src,vp=None,prio=None,lirq=None,rc=0):
+    return opal("OPAL_XIVE_GET_IRQ_CONFIG",[girq(src)],rc,None if rc else [vp,prio,lirq])
+def msi(rid,src,expect,data=None):
+    a,d=msi64(src)
+    return {"op":"msi","rid":rid,"addr":H(a),"data":d if data is None else data,"expect":expect}
+def delivered(vp,lirq): return {"result":"delivered","dest":vp,"vector":H(lirq)}
+BLOCKED={"result":"blocked"}
 
 vec("power-tce-1level-4k","One-level TCE table, 4 KiB IO pages: IO page 5 maps to real page 0x300000 with R|W.",[
  window(PEA,0,1,R,0x1000,0x1000),
@@ -222,26 +236,91 @@ vec("power-m64-single-pe-bar","A single-PE M64 BAR: configured while disabled (S
  opal("OPAL_PCI_SET_PHB_MEM_WINDOW",[0,2,3,0x620000000000,0,0x1000000],-3),
  opal("OPAL_PCI_PHB_MMIO_ENABLE",[0,2,3,0],0),
  opal("OPAL_PCI_SET_PHB_MEM_WINDOW",[0,2,3,0x620000000000,0,0x1000000],0)])
-vec("power-msi-validation","OPAL_PCI_SET_XIVE_PE gives source 0x123 to PE 507: device A raises it (32- or 64-bit MSI), device B is blocked.",[
+vec("power-msi-validation","OPAL_PCI_SET_XIVE_PE gives source 0x123 to PE 507 and XIVE routes it to VP 3: device A raises it (32- or 64-bit MSI), device B is blocked.",[
  opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,0x123],0),
+ route(0x123,3,6,0x41),
  opal("OPAL_GET_MSI_64",[0,PEA,0x123,1],0,[0x1000000000001200,3]),
  opal("OPAL_GET_MSI_32",[0,PEA,0x123,1],0,[0xffff1200,3]),
- {"op":"msi","rid":A,"addr":"0x1000000000001200","data":3,"expect":{"result":"delivered","dest":0,"vector":"0x123"}},
+ {"op":"msi","rid":A,"addr":"0x1000000000001200","data":3,"expect":{"result":"delivered","dest":3,"vector":"0x41"}},
  {"op":"msi","rid":B,"addr":"0x1000000000001200","data":3,"expect":{"result":"blocked"}},
- {"op":"msi","rid":A,"addr":"0xffff1200","data":3,"expect":{"result":"delivered","vector":"0x123"}},
+ {"op":"msi","rid":A,"addr":"0xffff1200","data":3,"expect":{"result":"delivered","dest":3,"vector":"0x41"}},
  {"op":"msi","rid":A,"addr":"0xffff1200","data":4,"expect":{"result":"blocked"}}])
 vec("power-msi-frozen-pe-blocked","A PE with DMA stopped cannot raise even its own interrupt; after FREEZE_CLEAR it can.",[
  opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,7],0),
+ route(7,1,5,7),
  opal("OPAL_PCI_EEH_FREEZE_SET",[0,PEA,2],0),
  {"op":"msi","rid":A,"addr":"0xffff0000","data":7,"expect":{"result":"blocked"}},
  opal("OPAL_PCI_EEH_FREEZE_CLEAR",[0,PEA,3],0),
- {"op":"msi","rid":A,"addr":"0xffff0000","data":7,"expect":{"result":"delivered","vector":7}}])
+ {"op":"msi","rid":A,"addr":"0xffff0000","data":7,"expect":{"result":"delivered","dest":1,"vector":7}}])
 vec("power-msi-as-dma-write","An MSI is a DMA write into the 64-bit MSI window (top nibble 1): the PHB validates it as an interrupt, never as memory.",[
  opal("OPAL_PCI_SET_XIVE_PE",[0,PEB,40],0),
+ route(40,2,6,40),
  dma(B,0x1000000000000280,"write",4,8,{"result":"interrupt","interrupt":"delivered","vector":40}),
  dma(A,0x1000000000000280,"write",4,8,{"result":"interrupt","interrupt":"blocked"}),
  opal("OPAL_PCI_SET_XIVE_PE",[0,PEB,4088],-1),
  opal("OPAL_GET_MSI_64",[0,PEB,40,2],-1)])
+vec("power-xive-route-reaches-vp-with-eisn","A routed PHB source reaches exactly the VP its EAS names, with the EAS's EQ data (lirq) as the event; GET_IRQ_CONFIG reads the route back; another PE raising it is blocked.",[
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,0x35],0),
+ route(0x35,5,6,0x51),
+ irqcfg(0x35,5,6,0x51),
+ msi(A,0x35,delivered(5,0x51)),
+ msi(B,0x35,BLOCKED),
+ msi(A,0x35,delivered(5,0x51))])
+vec("power-xive-boot-eas-is-masked","After xive_alloc_hw_irqs every EAS of the PHB is valid, masked, with EQ data = girq: GET_IRQ_CONFIG answers prio 0xff and lirq = girq, and the source's MSI is dropped.",[
+ irqcfg(0,0,0xff,girq(0)),
+ irqcfg(4095,0,0xff,girq(4095)),
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,0],0),
+ msi(A,0,BLOCKED),
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,0x7ff],0),
+ msi(A,0x7ff,BLOCKED)])
+vec("power-xive-mask-unmask","prio 0xff sets IVE_MASKED (the route to the VP stays, the lirq is rewritten): nothing is delivered until a real priority unmasks it.",[
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEB,0x200],0),
+ route(0x200,4,6,0x60),
+ msi(B,0x200,delivered(4,0x60)),
+ route(0x200,4,0xff,0x61),
+ irqcfg(0x200,4,0xff,0x61),
+ msi(B,0x200,BLOCKED),
+ route(0x200,4,3,0x62),
+ irqcfg(0x200,4,3,0x62),
+ msi(B,0x200,delivered(4,0x62))])
+vec("power-xive-retarget","Re-targeting an EAS moves the source to the new VP and lirq at once.",[
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,0x41],0),
+ route(0x41,2,6,0x30),
+ msi(A,0x41,delivered(2,0x30)),
+ route(0x41,9,0,0x99),
+ msi(A,0x41,delivered(9,0x99)),
+ irqcfg(0x41,9,0,0x99)])
+vec("power-xive-set-irq-config-checks","OPAL_XIVE_SET_IRQ_CONFIG: a girq with no valid EAS, prio 8..0xfe, a group VP (bit 31), a VP-block VP (bit 30) or a PIR that does not exist are OPAL_PARAMETER and change nothing; the VP argument is truncated to 32 bits.",[
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,0x66],0),
+ opal("OPAL_XIVE_SET_IRQ_CONFIG",[IRQ_BASE-1,1,6,0x40],-1),
+ opal("OPAL_XIVE_SET_IRQ_CONFIG",[IRQ_BASE+4096,1,6,0x40],-1),
+ opal("OPAL_XIVE_SET_IRQ_CONFIG",[0x10,1,6,0x40],-1),
+ route(0x66,1,8,0x40,-1),
+ route(0x66,1,0xfe,0x40,-1),
+ route(0x66,0x80000001,6,0x40,-1),
+ route(0x66,0x40000001,6,0x40,-1),
+ route(0x66,4096,6,0x40,-1),
+ route(0x66,4096,0xff,0x40,-1),
+ irqcfg(0x66,0,0xff,girq(0x66)),
+ msi(A,0x66,BLOCKED),
+ route(0x66,0x100000007,6,0x40),
+ irqcfg(0x66,7,6,0x40),
+ msi(A,0x66,delivered(7,0x40))])
+vec("power-xive-get-irq-config-checks","OPAL_XIVE_GET_IRQ_CONFIG: a girq outside the PHB's sources is OPAL_PARAMETER; the 8 LSIs at the top have EASs too, but an MSI cannot raise them even when routed.",[
+ opal("OPAL_XIVE_GET_IRQ_CONFIG",[IRQ_BASE-1],-1),
+ opal("OPAL_XIVE_GET_IRQ_CONFIG",[IRQ_BASE+4096],-1),
+ irqcfg(4088,0,0xff,girq(4088)),
+ route(4088,1,6,0x70),
+ irqcfg(4088,1,6,0x70),
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,4088],-1),
+ msi(A,4088,BLOCKED)])
+vec("power-xive-ioda-reset-keeps-eas","OPAL_PCI_RESET(IODA_TABLE) clears the MIST (every source back to PE 0) and the RTT; the XIVE's EAS is not the PHB's and keeps its route.",[
+ opal("OPAL_PCI_SET_XIVE_PE",[0,PEA,0x90],0),
+ route(0x90,6,6,0x77),
+ msi(A,0x90,delivered(6,0x77)),
+ opal("OPAL_PCI_RESET",[0,6,1],0),
+ msi(A,0x90,BLOCKED),
+ irqcfg(0x90,6,6,0x77)])
 vec("power-opal-set-pe","OPAL_PCI_SET_PE: argument checks, then a 6-bit bus compare maps buses 4..7 to PE 42 (device B's DMA now freezes PE 42); UNMAP returns them to the reserved PE 511.",[
  opal("OPAL_PCI_SET_PE",[0,42,0x400,5,0,0,2],-1),
  opal("OPAL_PCI_SET_PE",[0,512,0x400,5,0,0,1],-1),

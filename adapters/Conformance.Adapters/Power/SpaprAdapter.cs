@@ -10,7 +10,9 @@ namespace Conformance.Adapters.Power;
 /// drives its DMA windows with H_PUT_TCE / H_STUFF_TCE / H_PUT_TCE_INDIRECT / H_GET_TCE and RTAS DDW, which the
 /// adapter implements on the real PHB: TCE tables in host memory (big-endian, single level, as Linux's
 /// pnv_pci_ioda2 tables), mapped into each attached PE's TVE with OPAL_PCI_MAP_PE_DMA_WINDOW, and an
-/// OPAL_PCI_TCE_KILL after every change. EEH RTAS maps to OPAL freeze status / clear / reset.
+/// OPAL_PCI_TCE_KILL after every change. EEH RTAS maps to OPAL freeze status / clear / reset. MSI-X entries are routed
+/// as Linux and KVM do for a passed-through device: a PHB interrupt source from the host's pool, OPAL_PCI_SET_XIVE_PE,
+/// OPAL_GET_MSI_64, OPAL_XIVE_SET_IRQ_CONFIG to the vCPU's VP with the guest's vector as the EISN.
 /// </summary>
 public class SpaprAdapterFactory : IAdapterFactory
 {
@@ -32,10 +34,11 @@ public class SpaprAdapterFactory : IAdapterFactory
     protected virtual SpaprAdapter CreateAdapter(IPlatformAccess platform) => new(platform, Capabilities);
 }
 
-/// <summary>The host side: one PHB's OPAL interface and a host-wide LIOBN allocator.</summary>
+/// <summary>The host side: one PHB's OPAL interface, a host-wide LIOBN allocator and the PHB's MSI source pool.</summary>
 public class SpaprAdapter : HostAdapterBase
 {
     private uint _nextLiobn = 0x8000_0000;
+    private readonly bool[] _msiUsed;
 
     public SpaprAdapter(IPlatformAccess platform, AdapterCapabilities capabilities) : base(platform, capabilities)
     {
@@ -43,7 +46,29 @@ public class SpaprAdapter : HostAdapterBase
         Opal = (platform as IOpalAccess)?.Opal ?? throw new InvalidOperationException("the sPAPR adapter needs a PowerNV platform with OPAL");
         var unit = platform.Facts.Units.FirstOrDefault(u => u.Kind == "power-phb") ?? throw new InvalidOperationException("no PHB in the platform facts");
         PhbId = ulong.Parse(unit.Id.AsSpan(3), System.Globalization.CultureInfo.InvariantCulture);
+        // Linux pnv_pci_init_ioda_msis: the MSI bitmap covers the device tree's ibm,opal-msi-ranges (base_msi, count).
+        var ranges = Opal.Xive.MsiRanges(PhbId) ?? throw new InvalidOperationException($"PHB {PhbId} exports no ibm,opal-msi-ranges");
+        MsiBase = ranges.Base;
+        _msiUsed = new bool[ranges.Count];
     }
+
+    /// <summary>The girq of MSI source 0 (<c>ibm,opal-msi-ranges</c> cell 0, skiboot's <c>base_msi</c>).</summary>
+    public uint MsiBase { get; }
+
+    /// <summary>MSI sources currently handed out to guests' MSI-X entries.</summary>
+    public int MsisInUse => _msiUsed.Count(u => u);
+
+    /// <summary>Linux <c>msi_bitmap_alloc_hwirqs(&amp;phb-&gt;msi_bmp, 1)</c>: the lowest free source, or null.</summary>
+    internal int? AllocateMsi()
+    {
+        int i = Array.IndexOf(_msiUsed, false);
+        if (i < 0) return null;
+        _msiUsed[i] = true;
+        return i;
+    }
+
+    /// <summary>Linux <c>msi_bitmap_free_hwirqs</c>.</summary>
+    internal void FreeMsi(int source) => _msiUsed[source] = false;
 
     public OpalPci Opal { get; }
     public ulong PhbId { get; }

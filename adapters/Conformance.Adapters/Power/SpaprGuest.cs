@@ -405,21 +405,100 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     protected override ValueTask<Result> OnDetachAsync(IsolationGroup group, CancellationToken ct)
     {
         int pe = group.Id;
+        // The group's MSI sources first: masked in the XIVE and back in the pool.
+        bool masked = ReleaseMsis(group.Devices.Contains);
         foreach (var w in TceWindows)
         {
             var rc = Opal.MapPeDmaWindow(PhbId, (ulong)pe, (ushort)(pe * 2 + w.Index), 0, 0, 0, 0);
             if (rc != OpalRc.Success) return new(AdapterError.Invalid($"OPAL_PCI_MAP_PE_DMA_WINDOW (disable) PE {pe}: {rc}"));
         }
         var kill = Opal.TceKill(PhbId, (uint)OpalTceKillType.Pe, (ulong)pe, 0, 0, 0);
-        return new(kill == OpalRc.Success ? Result.Ok : new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_TCE_KILL: {kill}"));
+        if (kill != OpalRc.Success) return new(new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_TCE_KILL: {kill}"));
+        return new(masked ? Result.Ok : new AdapterError(AdapterErrorKind.Io, "OPAL_XIVE_SET_IRQ_CONFIG refused to mask a source of the detached group"));
     }
 
-    /// <summary>MSIs on POWER go through the PHB's MSI ports and XIVE; routing them to a guest vCPU is not implemented.</summary>
+    // ---- MSI-X routing (PHB MSI → XIVE → vCPU) --------------------------------------------------
+
+    /// <summary>
+    /// The priority of a guest's device interrupts: KVM (<c>kvmppc_xive_set_mapped</c>) uses the priority the guest chose;
+    /// the kit's guests do not choose, so 6, an OS priority below 7 (skiboot XIVE_EMULATION_PRIO / XIVE_ESCALATION_PRIO).
+    /// </summary>
+    public const byte MsiPriority = 6;
+
+    /// <summary>OPAL_XIVE_SET_IRQ_CONFIG's prio 0xff: mask the source (IVE_MASKED).</summary>
+    private const byte MaskPriority = 0xff;
+
+    /// <summary>The PHB source and VP behind each routed (device, MSI-X entry).</summary>
+    private readonly Dictionary<(Bdf Device, int Entry), (int Source, uint Vp)> _msis = [];
+
+    /// <summary>The PHB interrupt sources this guest's MSI-X entries use.</summary>
+    public IReadOnlyDictionary<(Bdf Device, int Entry), (int Source, uint Vp)> MsiSources => _msis;
+
+    /// <summary>
+    /// Routes MSI-X entry <paramref name="index"/> as Linux (pci-ioda.c <c>pnv_pci_ioda_msi_setup</c>) and KVM
+    /// (<c>kvmppc_xive_set_mapped</c>) do for a passed-through device: (1) a PHB source from the host's pool;
+    /// (2) OPAL_PCI_SET_XIVE_PE(phb, PE, source) so only the device's PE may raise it; (3) OPAL_GET_MSI_64(phb, PE,
+    /// source, 1) for the message; (4) OPAL_XIVE_SET_IRQ_CONFIG(base_msi + source, VP = the vCPU, prio, lirq = the
+    /// guest's vector); (5) the message into the device's MSI-X entry, unmasked. A failed call frees a new source.
+    /// </summary>
     protected override ValueTask<Result> OnRouteAsync(DeviceFacts device, int index, GuestVector target, CancellationToken ct) =>
-        new(AdapterError.NotSupported("MSI routing through XIVE is not implemented by the sPAPR adapter"));
+        new(RouteMsi(device, index, target));
+
+    private Result RouteMsi(DeviceFacts device, int index, GuestVector target)
+    {
+        // A group's id is its PE number (the platform assigned it).
+        ulong pe = (ulong)Groups.First(g => Platform.Facts.Group(g)!.Devices.Contains(device.Bdf));
+        var key = (device.Bdf, index);
+        bool fresh = !_msis.TryGetValue(key, out var msi);
+        if (fresh)
+        {
+            if (_host.AllocateMsi() is not { } s) return AdapterError.NoSpace("no free MSI source on the PHB");
+            msi = (s, target.Vcpu);
+        }
+        Result Fail(string what)
+        {
+            if (fresh) _host.FreeMsi(msi.Source);
+            return new AdapterError(AdapterErrorKind.Io, what);
+        }
+        // 2. The MIST: only the device's PE may raise the source.
+        var mist = Opal.SetXivePe(PhbId, pe, (uint)msi.Source);
+        if (mist != OpalRc.Success) return Fail($"OPAL_PCI_SET_XIVE_PE PE {pe} source {msi.Source}: {mist}");
+        // 3. The 64-bit MSI message of the source.
+        var message = Opal.Call(OpalToken.OPAL_GET_MSI_64, [PhbId, pe, (ulong)msi.Source, 1]);
+        if (!message.IsSuccess) return Fail($"OPAL_GET_MSI_64 source {msi.Source}: {message.Code}");
+        // 4. The EAS: the vCPU's VP, the guest's vector as the event number.
+        uint girq = _host.MsiBase + (uint)msi.Source;
+        var eas = Opal.Call(OpalToken.OPAL_XIVE_SET_IRQ_CONFIG, [girq, target.Vcpu, MsiPriority, (ulong)target.Vector]);
+        if (!eas.IsSuccess) return Fail($"OPAL_XIVE_SET_IRQ_CONFIG girq 0x{girq:x} VP {target.Vcpu}: {eas.Code}");
+        _msis[key] = (msi.Source, target.Vcpu);
+        // 5. The device's MSI-X entry.
+        WriteMsixEntry(device, index, message.Out[0], (uint)message.Out[1], masked: false);
+        return Result.Ok;
+    }
+
+    /// <summary>
+    /// Masks (OPAL_XIVE_SET_IRQ_CONFIG prio 0xff, EQ data back to the girq as at boot) and returns to the pool the sources
+    /// of <paramref name="devices"/>' entries, so they reach nothing of this guest. A source the firmware would not mask
+    /// stays out of the pool (it may still be routed); false then.
+    /// </summary>
+    private bool ReleaseMsis(Func<Bdf, bool> devices)
+    {
+        bool ok = true;
+        foreach (var (key, msi) in _msis.Where(e => devices(e.Key.Device)).ToList())
+        {
+            uint girq = _host.MsiBase + (uint)msi.Source;
+            var rc = Opal.Call(OpalToken.OPAL_XIVE_SET_IRQ_CONFIG, [girq, msi.Vp, MaskPriority, girq]);
+            _msis.Remove(key);
+            if (!rc.IsSuccess) { ok = false; continue; }
+            _host.FreeMsi(msi.Source);
+        }
+        return ok;
+    }
 
     protected override ValueTask OnDestroyAsync(CancellationToken ct)
     {
+        // Destroy cannot fail: a source the firmware refused to mask is kept out of the pool by ReleaseMsis.
+        ReleaseMsis(_ => true);
         foreach (var w in TceWindows) DropWindow(w);
         return ValueTask.CompletedTask;
     }

@@ -12,6 +12,7 @@ public class MsiValidationTests
     {
         var rig = new PowerRig();
         Assert.Equal(OpalRc.Success, rig.Opal.SetXivePe(0, PowerRig.PeA, 0x123));
+        Assert.Equal(OpalRc.Success, rig.Opal.Xive.SetIrqConfig(rig.Phb.Girq(0x123), 3, 6, 0x41));
         var r = rig.Opal.Call(msi64 ? OpalToken.OPAL_GET_MSI_64 : OpalToken.OPAL_GET_MSI_32, [0, PowerRig.PeA, 0x123, 1]);
         Assert.Equal(0L, r.Rc);
         ulong addr = r.Out[0];
@@ -21,7 +22,7 @@ public class MsiValidationTests
 
         var ok = rig.Machine.Msi(PowerRig.DevA, addr, data);
         Assert.Equal(InterruptResultKind.Delivered, ok.Kind);
-        Assert.Equal(0x123, ok.Vector);
+        Assert.Equal((3u, 0x41), (ok.Destination, ok.Vector));
         Assert.Single(rig.Machine.Interrupts.All);
 
         var stolen = rig.Machine.Msi(PowerRig.DevB, addr, data);
@@ -35,6 +36,7 @@ public class MsiValidationTests
     {
         var rig = new PowerRig();
         rig.Opal.SetXivePe(0, PowerRig.PeB, 40);
+        Assert.Equal(OpalRc.Success, rig.Opal.Xive.SetIrqConfig(rig.Phb.Girq(40), 2, 6, 40));
         var (addr, data) = MsiValidation.Msi64(40);
         var good = rig.Machine.Dma(PowerRig.DevB, addr, BitConverter.GetBytes(data), DmaDirection.Write);
         Assert.Equal(DmaResultKind.Interrupt, good.Kind);
@@ -48,6 +50,7 @@ public class MsiValidationTests
     {
         var rig = new PowerRig();
         rig.Opal.SetXivePe(0, PowerRig.PeA, 7);
+        Assert.Equal(OpalRc.Success, rig.Opal.Xive.SetIrqConfig(rig.Phb.Girq(7), 1, 6, 7));
         var (addr, data) = MsiValidation.Msi32(7);
         rig.Opal.EehFreezeSet(0, PowerRig.PeA, (ulong)OpalEehAction.Dma);
         Assert.Equal(InterruptResultKind.Blocked, rig.Machine.Msi(PowerRig.DevA, addr, data).Kind);

@@ -18,9 +18,11 @@ public enum OpalRc : long
     NoMem = -9,
     Resource = -10,
     InternalError = -11,
+    /// <summary>OPAL_WRONG_STATE: e.g. a XIVE call outside exploitation mode.</summary>
+    WrongState = -14,
 }
 
-/// <summary>OPAL call tokens of the PCI/PHB interface (skiboot <c>include/opal-api.h</c>).</summary>
+/// <summary>OPAL call tokens of the PCI/PHB interface and the XIVE calls that route a PHB's sources (skiboot <c>include/opal-api.h</c>).</summary>
 public enum OpalToken
 {
     OPAL_PCI_EEH_FREEZE_STATUS = 23,
@@ -44,6 +46,8 @@ public enum OpalToken
     OPAL_PCI_POLL = 62,
     OPAL_PCI_EEH_FREEZE_SET = 97,
     OPAL_PCI_TCE_KILL = 126,
+    OPAL_XIVE_GET_IRQ_CONFIG = 130,
+    OPAL_XIVE_SET_IRQ_CONFIG = 131,
 }
 
 /// <summary>OpalPciBusCompare: compare the top v+1 bits of the bus number (v = 7: exact match); Any ignores the bus.</summary>

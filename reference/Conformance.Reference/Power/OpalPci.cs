@@ -32,6 +32,10 @@ public sealed class OpalPci
 
     public IReadOnlyCollection<Phb4> Phbs => _phbs.Values;
 
+    /// <summary>The XIVE calls that route these PHBs' interrupt sources.</summary>
+    public OpalXive Xive => _xive ??= new OpalXive(this);
+    private OpalXive? _xive;
+
     public IReadOnlyCollection<Slot> Slots => _slots.Values;
 
     /// <summary>skiboot <c>PCI_SLOT_ID(phb, bdfn)</c> = 0x8000000000000000 | bdfn &lt;&lt; 16 | phb opal id.</summary>
@@ -68,6 +72,8 @@ public sealed class OpalPci
         OpalToken.OPAL_PCI_NEXT_ERROR => 1,
         OpalToken.OPAL_PCI_POLL => 1,
         OpalToken.OPAL_PCI_TCE_KILL => 6,
+        OpalToken.OPAL_XIVE_GET_IRQ_CONFIG => 1,
+        OpalToken.OPAL_XIVE_SET_IRQ_CONFIG => 4,
         _ => 0,
     };
 
@@ -113,6 +119,8 @@ public sealed class OpalPci
             OpalToken.OPAL_PCI_RESET => new OpalResult(Reset(a(0), (byte)a(1), (byte)a(2)), []),
             OpalToken.OPAL_PCI_POLL => new OpalResult(Poll(a(0)), []),
             OpalToken.OPAL_PCI_NEXT_ERROR => NextError(a(0)),
+            OpalToken.OPAL_XIVE_GET_IRQ_CONFIG => Xive.GetIrqConfig(a(0)),
+            OpalToken.OPAL_XIVE_SET_IRQ_CONFIG => Of(Xive.SetIrqConfig(a(0), a(1), a(2), a(3))),
             _ => OpalResult.Of(OpalRc.Parameter),
         };
     }

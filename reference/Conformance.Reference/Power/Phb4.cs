@@ -7,12 +7,13 @@ namespace Conformance.Reference.Power;
 /// <summary>
 /// One IBM POWER9 PHB4 (IODA3) as skiboot drives it: the RID→PE table, the per-PE DMA windows (TVT, TCE tables, TCE
 /// cache), the segmented M32 window (MDT) and M64 BARs (MBT), MSI validation (MIST) and the EEH state of every PE
-/// (PEST/PEEV, PELT-V). Software programs it only through <see cref="OpalPci"/> and the TCE tables in memory; it
+/// (PEST/PEEV, PELT-V). A validated MSI is handed to the chip's <see cref="Power.Xive"/> as girq = irq base + source. Software programs it only through <see cref="OpalPci"/> and the TCE tables in memory; it
 /// answers every DMA, MSI and CPU MMIO access with an architected outcome and never throws for programmed state.
 /// </summary>
 public sealed class Phb4
 {
-    public Phb4(PhbConfig config, PhysicalMemory memory, IPciMemoryDecoder pci)
+    /// <param name="xive">The chip's interrupt controller, shared by its PHBs; null gives this PHB one of its own.</param>
+    public Phb4(PhbConfig config, PhysicalMemory memory, IPciMemoryDecoder pci, Xive? xive = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
@@ -28,6 +29,9 @@ public sealed class Phb4
         M32Region = new WindowRegion(this, isM64: false);
         M64Region = new WindowRegion(this, isM64: true);
         Registers = new RegisterBlock(this);
+        // phb4_create: xive_alloc_hw_irqs + xive_register_hw_source for the MSIs and the 8 LSIs.
+        Xive = xive ?? new Xive();
+        Xive.RegisterHwSource(config.EffectiveIrqBase, config.NumIrqs);
     }
 
     public PhbConfig Config { get; }
@@ -44,6 +48,11 @@ public sealed class Phb4
     public M64BarTable Mbt { get; }
     public MsiValidation Msi { get; }
     public PeStateTable Pest { get; }
+    /// <summary>The XIVE the PHB notifies (its sources are girqs <see cref="PhbConfig.EffectiveIrqBase"/>..+NumIrqs).</summary>
+    public Xive Xive { get; }
+
+    /// <summary>The girq of interrupt source <paramref name="source"/> (skiboot <c>p-&gt;base_msi + source</c>).</summary>
+    public uint Girq(int source) => Config.EffectiveIrqBase + (uint)source;
 
     /// <summary>The CPU side of the M32 window (offsets from <c>m32.cpu_base</c>).</summary>
     public IMmioRegion M32Region { get; }
@@ -143,7 +152,17 @@ public sealed class Phb4
 
     // ---- MSI ----------------------------------------------------------------------------------
 
-    /// <summary>An MSI: the source number from address and data; the MIST must give the requester's own PE.</summary>
+    /// <summary>
+    /// An MSI: the source number from address and data; the MIST must give the requester's own PE; then the PHB
+    /// notifies the XIVE with girq = base_msi + source (PHB_INT_NOTIFY_INDEX = <c>xive_get_notify_base(base_msi)</c>),
+    /// which routes it through the source's EAS to a VP: the destination is the VP (interrupt server) number and the
+    /// vector the EISN (the EAS's EQ data, Linux's lirq).
+    /// </summary>
+    /// <remarks>
+    /// A MIST PE mismatch drops the MSI and freezes nothing: QEMU's PHB3 model (<c>pnv_phb3_msi_send</c>, IODA2 IVT PE
+    /// check) does so; the PHB4 PEST can also record an MSI error (IODA3_PEST0_TTYPE = PEST_TTYPE_MSI), which would
+    /// freeze the sender's PE — not modelled, as no public source says which MSI checks set it.
+    /// </remarks>
     public InterruptOutcome ValidateMsi(in MsiRequest request)
     {
         int pe = PeOf(request.RequesterId);
@@ -158,7 +177,11 @@ public sealed class Phb4
         // 4. The source's MIST PE must be the requester's PE.
         int owner = Msi.OwnerPe(source);
         if (owner != pe) return InterruptOutcome.Blocked(0, $"MSI source {source} belongs to PE#{owner}, not to the requester's PE#{pe}");
-        return InterruptOutcome.Delivered((uint)Config.PhbId, source);
+        // 5. The XIVE routes girq = base_msi + source through its EAS.
+        uint girq = Girq(source);
+        var d = Xive.Trigger(girq);
+        if (!d.Delivered) return InterruptOutcome.Blocked(0, $"MSI source {source}: {d.Why}");
+        return InterruptOutcome.Delivered(d.Vp, (int)d.Eisn);
     }
 
     // ---- CPU MMIO -----------------------------------------------------------------------------

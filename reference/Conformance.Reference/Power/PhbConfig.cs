@@ -14,7 +14,8 @@ public readonly record struct PhbWindow(ulong CpuBase, ulong PciBase, ulong Size
 /// <c>phb_id</c> is the OPAL PHB id, <c>num_pe</c> the number of PEs (default 512, the last one reserved),
 /// <c>m32</c>/<c>m64</c> the MMIO windows, <c>mmio</c> the optional register block base.
 /// Extensions: <c>segment</c> (the PCI domain the PHB roots; default <c>phb_id</c>), <c>num_irqs</c> (interrupt
-/// sources, default 4096; the last 8 are LSIs), <c>mbt_size</c> (M64 BAR table entries, default 32).
+/// sources, default 4096; the last 8 are LSIs), <c>mbt_size</c> (M64 BAR table entries, default 32), <c>irq_base</c>
+/// (the XIVE global interrupt number of source 0, skiboot <c>p-&gt;base_msi</c>; default <see cref="DefaultIrqBase"/>).
 /// </summary>
 public sealed record PhbConfig
 {
@@ -27,6 +28,24 @@ public sealed record PhbConfig
     public PhbWindow? M64 { get; init; }
     public int NumIrqs { get; init; } = 4096;
     public int MbtSize { get; init; } = 32;
+    /// <summary>The girq of interrupt source 0 (skiboot <c>p-&gt;base_msi</c>, exported in <c>ibm,opal-msi-ranges</c>); null: <see cref="DefaultIrqBase"/>.</summary>
+    public uint? IrqBase { get; init; }
+
+    /// <summary>The girq of source <c>n</c> is <see cref="EffectiveIrqBase"/> + n.</summary>
+    public uint EffectiveIrqBase => IrqBase ?? DefaultIrqBase(PhbId, NumIrqs);
+
+    /// <summary>
+    /// Where skiboot puts a P9 PHB's sources: <c>phb4_create</c> calls <c>xive_alloc_hw_irqs(chip, num_irqs, num_irqs)</c>,
+    /// which allocates downward from the top of the chip's XIVE block (block &lt;&lt; 20 | 2^20, aligned to the count),
+    /// PHB index 0 first; the OPAL id is <c>chip * 6 + index</c> (<c>phb4_get_opal_id</c>, MAX_PHBS_PER_CHIP_P9). So
+    /// with 4096 sources per PHB, PHB 0 of chip 0 starts at 0xff000, PHB 1 at 0xfe000. (Block = chip id assumed.)
+    /// </summary>
+    public static uint DefaultIrqBase(ulong phbId, int numIrqs)
+    {
+        uint chip = (uint)(phbId / 6) & 0xf, index = (uint)(phbId % 6);
+        uint align = BitOperations.RoundUpToPowerOf2((uint)numIrqs);
+        return (chip << Xive.IntShift) | ((1u << Xive.IntShift) - (index + 1) * align);
+    }
 
     /// <summary>skiboot's reserved PE (<c>ibm,opal-reserved-pe</c>): the last one.</summary>
     public int ReservedPe => NumPe - 1;
@@ -45,7 +64,7 @@ public sealed record PhbConfig
     public static PhbConfig Read(JsonValue unit)
     {
         ArgumentNullException.ThrowIfNull(unit);
-        unit.AllowOnly("id", "phb_id", "segment", "mmio", "num_pe", "m32", "m64", "num_irqs", "mbt_size");
+        unit.AllowOnly("id", "phb_id", "segment", "mmio", "num_pe", "m32", "m64", "num_irqs", "mbt_size", "irq_base");
         string id = unit.Get("id")?.AsString() ?? "phb0";
         var phbIdValue = unit.Require("phb_id");
         ulong phbId = phbIdValue.AsUInt64();
@@ -61,11 +80,18 @@ public sealed record PhbConfig
         else throw phbIdValue.Error($"phb_id 0x{phbId:x} does not fit a PCI domain number; give \"segment\"");
         int numIrqs = unit.Get("num_irqs")?.AsInt(16, 0x10000) ?? 4096;
         int mbtSize = unit.Get("mbt_size")?.AsInt(2, 64) ?? 32;
+        uint? irqBase = null;
+        if (unit.Get("irq_base") is { } ib)
+        {
+            ulong b = ib.AsUInt64();
+            if (b + (ulong)numIrqs > 1UL << (Xive.IntShift + 4)) throw ib.Error($"irq_base 0x{b:x} + {numIrqs} sources is beyond the 24-bit girq space");
+            irqBase = (uint)b;
+        }
         var m32 = ReadWindow(unit.Require("m32"), "m32", requirePow2: false);
         var cfg = new PhbConfig
         {
             Id = id, PhbId = phbId, Segment = segment, MmioBase = unit.Get("mmio")?.AsUInt64(), NumPe = numPe,
-            M32 = m32, NumIrqs = numIrqs, MbtSize = mbtSize,
+            M32 = m32, NumIrqs = numIrqs, MbtSize = mbtSize, IrqBase = irqBase,
         };
         var m32Node = unit.Require("m32");
         if (!BitOperations.IsPow2(m32.Size + 0x10000) && m32.Size % (ulong)numPe != 0)

@@ -21,6 +21,8 @@ public sealed class PowerPlatform
     public IReadOnlyList<Phb4> Phbs { get; }
     public OpalPci Opal { get; }
     public PhbBridge Bridge { get; }
+    /// <summary>The interrupt controller every PHB notifies.</summary>
+    public Xive Xive => Phbs[0].Xive;
     public PeAssignment Assignment { get; }
     public IPciMemoryDecoder Decoder { get; }
 
@@ -42,6 +44,10 @@ public sealed class PowerPlatform
         if (phbs.Count == 0) throw new ArgumentException("a POWER machine needs at least one PHB", nameof(phbs));
         if (phbs.Select(p => p.PhbId).Distinct().Count() != phbs.Count) throw new ArgumentException("two PHBs share a phb_id", nameof(phbs));
         if (phbs.Select(p => p.Segment).Distinct().Count() != phbs.Count) throw new ArgumentException("two PHBs root the same PCI segment", nameof(phbs));
+        for (int i = 0; i < phbs.Count; i++)
+            for (int j = i + 1; j < phbs.Count; j++)
+                if (phbs[i].EffectiveIrqBase < phbs[j].EffectiveIrqBase + (uint)phbs[j].NumIrqs && phbs[j].EffectiveIrqBase < phbs[i].EffectiveIrqBase + (uint)phbs[i].NumIrqs)
+                    throw new ArgumentException($"{phbs[i].Id} and {phbs[j].Id} have overlapping interrupt numbers", nameof(phbs));
 
         // The machine's PCI functions decode the windows when it has them (built by PlatformBuilder); otherwise a
         // stand-in decoder over the topology's BARs does.
@@ -58,7 +64,9 @@ public sealed class PowerPlatform
             assignment = PeAssignment.FromTopology(topology, phbs);
             decoder ??= TopologyBarDecoder.FromTopology(topology, assignment.AssignedBarBases);
         }
-        var built = phbs.Select(c => new Phb4(c, machine.Memory, decoder)).ToList();
+        // One XIVE for the machine: the kit models a single interrupt controller that every PHB notifies.
+        var xive = new Xive();
+        var built = phbs.Select(c => new Phb4(c, machine.Memory, decoder, xive)).ToList();
         foreach (var p in built)
         {
             var c = p.Config;
