@@ -5,8 +5,8 @@ using Conformance.Adapters.Power;
 namespace Conformance.Suite.Tests;
 
 /// <summary>The suite on the sPAPR paravirt adapter over the POWER PHB4 model (platform power-phb), judged against its
-/// shipped baseline: the requirements that need MSI routing (not implemented yet) are ExpectedFail; an adapter may not
-/// answer NotSupported to a requirement that needs no capability.</summary>
+/// shipped baseline, which is empty: every requirement that applies passes (those needing full-space DMA or hot reset,
+/// capabilities sPAPR does not declare, are NotSupported).</summary>
 public sealed class SpaprConformanceTests : AdapterConformanceTests
 {
     protected override IAdapterFactory CreateAdapter() => new SpaprAdapterFactory();
