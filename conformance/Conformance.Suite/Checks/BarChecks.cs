@@ -101,4 +101,51 @@ internal static class BarChecks
         a.MmioWrite(InterruptChecks.GuestBarBase + 0x10, 4, 0x1234_5678);
         ctx.Ensure(a.Device(SubPage).Register(4, 0x10) == 0x1234_5678, "a store through the directly mapped sub-page BAR did not reach the device's register");
     }
+    [Check("BAR-004")]
+    internal static async Task With_the_capability_the_guest_reaches_its_MSI_X_table_and_only_its_own_interrupts(CheckContext ctx)
+    {
+        await using var world = await ctx.StartAsync();
+        var random = Probe.Random(ctx);
+        var a = await world.GuestAsync("A");
+        var b = await world.GuestAsync("B");
+        await world.AttachAsync(a, world.GroupOf(Solo));
+        await world.AttachAsync(b, world.GroupOf(PairA));
+        var routed = await world.RouteAsync(a, Solo, 0, 0x61);
+        var victim = await world.RouteAsync(b, PairA, 0, 0x71);
+        await MapAllBarsAsync(ctx, a, Solo);
+        var device = a.Device(Solo);
+        var m = device.Msix!;
+        var placed = a.Guest.CpuMap.Entries.Where(e => e.Kind == CpuMapKind.Mmio).ToList();
+        ulong tableHost = device.Bars.First(x => x.Spec.Index == m.TableBar).Base + m.TableOffset;
+        var tablePage = placed.FirstOrDefault(e => e.HostPhysical <= tableHost && tableHost < e.HostPhysical + 0x1000);
+        if (tablePage.HostPhysical == 0 && tablePage.GuestPhysical == 0)
+            ctx.NotSupported("the adapter declares msix.table-mappable but traps the MSI-X table page of this device");
+        ulong tableGuest = tablePage.GuestPhysical + (tableHost - tablePage.HostPhysical);
+        ctx.Step($"{Solo}'s MSI-X table is directly mapped at A's guest-physical 0x{tableGuest:x}");
+
+        // The guest rewrites every entry but the routed one, through its own mapping, as a guest driver would.
+        var watch = world.Watch();
+        for (int entry = 1; entry < m.Vectors; entry++)
+        {
+            ulong at = tableGuest + (ulong)entry * 16;
+            ulong address = random.Bool() ? random.ULong() : (ulong)random.UInt();
+            uint data = random.Bool() ? (uint)victim.Vector : random.UInt();
+            a.MmioWrite(at, 4, (uint)address);
+            a.MmioWrite(at + 4, 4, (uint)(address >> 32));
+            a.MmioWrite(at + 8, 4, data);
+            a.MmioWrite(at + 12, 4, 0);
+            var physical = device.MsixEntry(entry);
+            ctx.Ensure(physical.Address == address && physical.Data == data,
+                $"A's store to MSI-X entry {entry} through its direct mapping did not reach {Solo}'s table (it holds address 0x{physical.Address:x} data 0x{physical.Data:x})");
+            var o = device.RaiseVector(entry);
+            ctx.Step($"A wrote entry {entry} = address 0x{address:x} data 0x{data:x}; {Solo} raised it: {o?.Kind.ToString() ?? "pending (masked)"}");
+            ctx.NoViolations(watch, $"{Solo} raised MSI-X entry {entry} after A rewrote it", a);
+        }
+
+        long since = Probe.LastSequence(world.Scenario);
+        device.RaiseVector(0);
+        var got = Probe.DeliveredSince(world.Scenario, since);
+        ctx.Ensure(got.Count == 1 && got[0].Destination == routed.Vcpu && got[0].Vector == routed.Vector,
+            $"the entry the adapter routed (0, to vCPU {routed.Vcpu} vector {routed.Vector}) no longer reaches it after A rewrote the others: delivered {got.Count} interrupt(s)");
+    }
 }
