@@ -72,4 +72,22 @@ public sealed class SpaprMsiRoutingTests
         Assert.Equal(InterruptResultKind.Blocked, o.Kind);
         Assert.Contains("belongs to PE#", o.Why, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_disabled_entry_is_masked_in_the_XIVE_too_so_rewriting_the_mapped_table_brings_nothing_back()
+    {
+        var (s, host, g, _) = await Start(vcpu: 3);
+        Assert.True((await g.RouteMsixAsync(Solo, 1, new GuestVector(3, 0x52), CancellationToken.None)).IsOk);
+        var (address, data, _) = s.Function(Solo).MsixEntry(1);
+        Assert.Equal(1, ((SpaprAdapter)host).MsisInUse);
+        Assert.True((await g.DisableMsixAsync(Solo, 1, CancellationToken.None)).IsOk);
+        Assert.True(s.Function(Solo).MsixEntry(1).Masked);
+        Assert.Equal(0, ((SpaprAdapter)host).MsisInUse);
+        Assert.False(g.MsiSources.ContainsKey((Solo, 1)));
+        // The table is mappable on POWER: the guest puts the old message back and unmasks it; the EAS stays masked.
+        int before = s.Machine.Interrupts.All.Count();
+        var replay = s.Machine.Msi(Solo, address, data);
+        Assert.Equal(InterruptResultKind.Blocked, replay.Kind);
+        Assert.Equal(before, s.Machine.Interrupts.All.Count());
+    }
 }

@@ -148,7 +148,14 @@ public abstract class GuestBase : IGuest
         if (!Owns(device)) return new(AdapterError.NotFound($"{Name} does not own {device}"));
         var facts = Platform.Facts.Device(device)!;
         if (facts.Msix is null || index < 0 || index >= facts.Msix.Vectors) return new(AdapterError.Invalid($"{device} has no MSI-X entry {index}"));
-        WriteMsixEntry(facts, index, 0, 0, masked: true);
+        return OnDisableAsync(facts, index, cancellationToken);
+    }
+
+    /// <summary>Platform part of disabling an entry. Default: mask the device's MSI-X entry (PCI 3.0 §6.8.3.5). Platforms
+    /// that routed the entry through an interrupt controller also take that route down.</summary>
+    protected virtual ValueTask<Result> OnDisableAsync(DeviceFacts device, int index, CancellationToken ct)
+    {
+        WriteMsixEntry(device, index, 0, 0, masked: true);
         return new(Result.Ok);
     }
 

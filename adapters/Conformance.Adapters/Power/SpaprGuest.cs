@@ -406,7 +406,7 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     {
         int pe = group.Id;
         // The group's MSI sources first: masked in the XIVE and back in the pool.
-        bool masked = ReleaseMsis(group.Devices.Contains);
+        bool masked = ReleaseMsis(key => group.Devices.Contains(key.Device));
         foreach (var w in TceWindows)
         {
             var rc = Opal.MapPeDmaWindow(PhbId, (ulong)pe, (ushort)(pe * 2 + w.Index), 0, 0, 0, 0);
@@ -481,10 +481,10 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     /// of <paramref name="devices"/>' entries, so they reach nothing of this guest. A source the firmware would not mask
     /// stays out of the pool (it may still be routed); false then.
     /// </summary>
-    private bool ReleaseMsis(Func<Bdf, bool> devices)
+    private bool ReleaseMsis(Func<(Bdf Device, int Entry), bool> entries)
     {
         bool ok = true;
-        foreach (var (key, msi) in _msis.Where(e => devices(e.Key.Device)).ToList())
+        foreach (var (key, msi) in _msis.Where(e => entries(e.Key)).ToList())
         {
             uint girq = _host.MsiBase + (uint)msi.Source;
             var rc = Opal.Call(OpalToken.OPAL_XIVE_SET_IRQ_CONFIG, [girq, msi.Vp, MaskPriority, girq]);
@@ -493,6 +493,16 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
             _host.FreeMsi(msi.Source);
         }
         return ok;
+    }
+
+    /// <summary>Disabling an entry masks it in the device's table and takes its XIVE route down (prio 0xff), returning its
+    /// source to the pool: a disabled entry reaches nothing even if the guest rewrites the (mappable) table.</summary>
+    protected override ValueTask<Result> OnDisableAsync(DeviceFacts device, int index, CancellationToken ct)
+    {
+        WriteMsixEntry(device, index, 0, 0, masked: true);
+        return new(ReleaseMsis(key => key.Device == device.Bdf && key.Entry == index)
+            ? Result.Ok
+            : new AdapterError(AdapterErrorKind.Io, $"OPAL_XIVE_SET_IRQ_CONFIG refused to mask the source of {device.Bdf} MSI-X entry {index}"));
     }
 
     protected override ValueTask OnDestroyAsync(CancellationToken ct)
