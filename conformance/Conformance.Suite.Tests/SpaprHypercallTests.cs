@@ -1,4 +1,5 @@
 using Conformance.Adapters;
+using Conformance.Adapters.Platform;
 using Conformance.Adapters.Power;
 using Conformance.Reference.Platform;
 using Conformance.Suite.Machine;
@@ -94,5 +95,60 @@ public sealed class SpaprHypercallTests
         Assert.Equal([0L, (long)PeState.Normal, 1L], g.Rtas("ibm,read-slot-reset-state2", cfg, 0, 0));
         Assert.Equal([0L, (long)cfg + 1], g.Rtas("ibm,get-config-addr-info2", cfg, 0, 0, 0));
         Assert.Equal([0L, 2L], g.Rtas("ibm,get-config-addr-info2", cfg, 0, 0, 1));
+    }
+
+    /// <summary>The platform with a clock that never moves: Relax (the adapter's msleep) lets no firmware time pass.</summary>
+    private sealed class StoppedClock(IPlatformAccess inner) : IPlatformAccess, IOpalAccess
+    {
+        public Reference.Power.OpalPci? Opal => ((IOpalAccess)inner).Opal;
+        public PlatformFacts Facts => inner.Facts;
+        public IHostMemory Memory => inner.Memory;
+        public ICpuMmio Mmio => inner.Mmio;
+        public IPciConfig Config => inner.Config;
+        public HostPageAllocator Pages => inner.Pages;
+        public GuestCpuMap CreateGuestCpuMap(string owner) => inner.CreateGuestCpuMap(owner);
+        public int Relax(int count = 1) => 0;
+    }
+
+    private static async Task<(Scenario S, SpaprGuest G, int Pe)> StartOn(Func<IPlatformAccess, IPlatformAccess> platform)
+    {
+        var s = new Scenario(7, new PowerPhbPlatform());
+        var adapter = new SpaprAdapterFactory().Create(platform(s.Access));
+        var g = (SpaprGuest)(await adapter.CreateGuestAsync(new GuestConfig("A", 1UL << 20, [1]), CancellationToken.None)).Value;
+        int pe = s.Facts.GroupOf(ScenarioTopology.Solo)!.Id;
+        Assert.True((await g.AttachGroupAsync(pe, CancellationToken.None)).IsOk);
+        return (s, g, pe);
+    }
+
+    [Theory]
+    [InlineData(false, 250 + 1800 + 20)] // pcie_slot_sm_hreset: SBR 250 ms, 1.8 s, one 20 ms link poll
+    [InlineData(true, 50 + 50 + 20)]     // pcie_slot_sm_freset: power off 50 ms, on 50 ms, one link poll
+    public async Task A_PE_reset_polls_OPAL_until_the_slot_state_machine_is_done_and_leaves_the_PE_working(bool fundamental, long firmwareMs)
+    {
+        var (s, g, pe) = await StartOn(p => p);
+        var opal = (Reference.Power.OpalPci)s.Firmware!;
+        Assert.Equal(HcallRc.Success, g.Hcall((ulong)HcallOpcode.PutTce, g.TceWindows[0].Liobn, 0x3000, 0x5000 | 3).Rc);
+        long before = opal.NowMs;
+        Assert.True((await g.Recovery!.ResetAsync(pe, fundamental, CancellationToken.None)).IsOk);
+        Assert.Equal(firmwareMs, opal.NowMs - before);
+        var slot = opal.Slots.Single(x => x.Secondary == ScenarioTopology.Solo.Bus);
+        Assert.False(opal.SlotReset(slot.Id)!.InProgress);
+        Assert.Equal(PeState.Normal, g.GetState(pe).Value);
+        Assert.Equal((long)Reference.Power.OpalRc.Hardware, opal.Poll(slot.Id)); // nothing left in progress
+    }
+
+    [Fact]
+    public async Task A_reset_that_never_completes_is_an_IO_error_not_a_hang_and_cancellation_is_honoured()
+    {
+        var (s, g, pe) = await StartOn(p => new StoppedClock(p));
+        var r = await g.Recovery!.ResetAsync(pe, fundamental: false, CancellationToken.None);
+        Assert.False(r.IsOk);
+        Assert.Equal(AdapterErrorKind.Io, r.Error.Kind);
+        Assert.Contains("still in progress", r.Error.Message, StringComparison.Ordinal);
+        Assert.Equal([(long)RtasStatus.HardwareError], g.Rtas("ibm,set-slot-reset", (ulong)ScenarioTopology.Solo.Bus << 16, 0, 0, 1));
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await g.Recovery!.ResetAsync(pe, fundamental: false, cts.Token));
+        _ = s;
     }
 }

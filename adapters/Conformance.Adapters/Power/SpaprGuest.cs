@@ -315,8 +315,8 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
                 ulong option = A(3);
                 if (option is not (0 or 1 or 3)) return [P];
                 if (option == 0) return [S];
-                var r = ResetPe(pe.Value, option == 3);
-                return [r ? S : H];
+                var r = ResetPe(pe.Value, option == 3, CancellationToken.None);
+                return [r.IsOk ? S : H];
             }
             case "ibm,configure-pe":
                 return pe is null ? [P] : [S];
@@ -359,27 +359,60 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!Groups.Contains(groupId)) return new(AdapterError.NotFound($"{Name} does not hold group {groupId}"));
-        return new(ResetPe(groupId, fundamental) ? Result.Ok : new AdapterError(AdapterErrorKind.Io, "OPAL_PCI_RESET failed"));
+        return new(ResetPe(groupId, fundamental, cancellationToken));
     }
 
+    /// <summary>The most firmware time (ms) a slot reset may take before the adapter gives up: skiboot's slowest path
+    /// (link polling to its retry limits) stays well under it.</summary>
+    public const long ResetTimeoutMs = 30_000;
+
     /// <summary>
-    /// Resets the slot above the PE (OPAL_PCI_RESET assert + deassert on the port whose secondary bus holds it), then
-    /// clears the PE's freeze as Linux's eeh_pe_reset(DEACTIVATE) does, and kills its TCE cache.
+    /// Linux eeh_pe_reset(HOT/FUNDAMENTAL) then (DEACTIVATE), as VFIO_EEH_PE_RESET_* runs it: freeze the PE
+    /// (EEH_OPT_FREEZE_PE), reset the slot of the port above it through OPAL (pnv_eeh_bridge_reset with
+    /// ibm,reset-by-firmware: PCI_SLOT_ID of the port, also for a root port, because the platform may put several
+    /// root ports under one PHB and the PHB slot would reset them all), polling OPAL_PCI_POLL until it reports 0
+    /// (pnv_eeh_poll: msleep(rc) between polls, here <see cref="IPlatformAccess.Relax"/> of rc machine ticks = ms),
+    /// then clear the freeze and kill the PE's TCE cache. A reset still running after <see cref="ResetTimeoutMs"/>
+    /// of firmware time is an error; the token is checked between polls.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Policy", "DAK001", Justification = "Finds the reset slot (the port above the PE) for OPAL_PCI_RESET; isolation comes from the platform's PEs.")]
-    private bool ResetPe(int groupId, bool fundamental)
+    private Result ResetPe(int groupId, bool fundamental, CancellationToken ct)
     {
         var devices = Platform.Facts.Group(groupId)!.Devices;
         int bus = devices[0].Bus;
         var port = Platform.Facts.Devices.FirstOrDefault(d => d.Kind is Reference.Topology.DeviceKind.RootPort or Reference.Topology.DeviceKind.DownstreamPort
             && Platform.Config.Read(d.Bdf, 0x18, 4) is uint bn && bn != 0xffff_ffffu && ((bn >> 8) & 0xff) == (uint)bus);
-        if (port is null) return false;
+        if (port is null) return new AdapterError(AdapterErrorKind.Io, $"no root or downstream port above bus {bus:x2}");
         ulong slot = OpalPci.SlotId(PhbId, port.Bdf);
         byte scope = (byte)(fundamental ? OpalPciResetScope.PciFundamental : OpalPciResetScope.PciHot);
-        if (Opal.Reset(slot, scope, (byte)OpalPciResetState.Assert) < 0) return false;
-        if (Opal.Reset(slot, scope, (byte)OpalPciResetState.Deassert) < 0) return false;
-        if (Opal.EehFreezeClear(PhbId, PeNumber(groupId), (ulong)OpalEehAction.All) != OpalRc.Success) return false;
-        return KillAll();
+        ulong pe = PeNumber(groupId);
+
+        var frozen = Opal.EehFreezeSet(PhbId, pe, (ulong)OpalEehAction.All);
+        if (frozen != OpalRc.Success) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_EEH_FREEZE_SET: {frozen}");
+        long rc = Opal.Reset(slot, scope, (byte)OpalPciResetState.Assert);
+        if (rc > 0) rc = PollSlot(slot, rc, ct);
+        if (rc != 0) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_RESET slot 0x{slot:x}: {Describe(rc)}");
+        // DEACTIVATE: pnv_eeh_bridge_reset does nothing (skiboot ignores DEASSERT for HOT and FUNDAMENTAL).
+        var clear = Opal.EehFreezeClear(PhbId, pe, (ulong)OpalEehAction.All);
+        if (clear != OpalRc.Success) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_EEH_FREEZE_CLEAR: {clear}");
+        return KillAll() ? Result.Ok : new AdapterError(AdapterErrorKind.Io, "OPAL_PCI_TCE_KILL failed");
+    }
+
+    private static string Describe(long rc) => rc > 0 ? $"still in progress after {ResetTimeoutMs} ms" : $"{(OpalRc)rc} ({rc})";
+
+    /// <summary>pnv_eeh_poll, bounded: sleep <paramref name="delay"/> ms, poll, until the firmware answers ≤ 0.</summary>
+    private long PollSlot(ulong slot, long delay, CancellationToken ct)
+    {
+        long waited = 0;
+        while (delay > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (waited + delay > ResetTimeoutMs) return delay;
+            Platform.Relax((int)delay);
+            waited += delay;
+            delay = Opal.Poll(slot);
+        }
+        return delay;
     }
 
     public Result Configure(int groupId) =>
