@@ -288,5 +288,34 @@ public sealed class SpaprHypercallTests
         Assert.Equal([0x1000UL], plain.PageSizes);
         Assert.Equal(0x1L, plain.Rtas("ibm,query-pe-dma-window", cfg, 0, 0)[3]);
     }
+
+    [Fact]
+    public async Task Two_windows_at_most_as_QEMU_allows_and_after_removing_the_default_one_two_DDWs_at_0_and_2_59()
+    {
+        var (s, g, pe) = await StartHuge(8UL << 20);
+        ulong cfg = (ulong)ScenarioTopology.Solo.Bus << 16;
+        const long H = (long)RtasStatus.HardwareError;
+        ulong defaultLiobn = g.TceWindows.Single().Liobn;
+        Assert.Equal([0L], g.Rtas("ibm,remove-pe-dma-window", defaultLiobn));
+        Assert.Equal(2L, g.Rtas("ibm,query-pe-dma-window", cfg, 0, 0)[1]);
+        var low = g.Rtas("ibm,create-pe-dma-window", cfg, 0, 0, 16, 30); // dma_win_addr: bus address 0
+        Assert.Equal([0L, 0L, 0L], new[] { low[0], low[2], low[3] });
+        var high = g.Rtas("ibm,create-pe-dma-window", cfg, 0, 0, 21, 34); // dma64_win_addr
+        Assert.Equal(SpaprGuest.DdwStart, ((ulong)high[2] << 32) | (ulong)high[3]);
+        Assert.Equal([H], g.Rtas("ibm,create-pe-dma-window", cfg, 0, 0, 12, 30)); // SPAPR_PCI_DMA_MAX_WINDOWS = 2
+        Assert.Equal(0L, g.Rtas("ibm,query-pe-dma-window", cfg, 0, 0)[1]);
+        Assert.Equal((5, 10), (Phb(s).Tvt[pe * 2].IoPageSize, Phb(s).Tvt[pe * 2 + 1].IoPageSize));
+        Assert.Equal(HcallRc.Success, g.Hcall((ulong)HcallOpcode.PutTce, (ulong)low[1], 0x1_0000, 0x5_0000 | 3).Rc);
+        Assert.Equal(HcallRc.Success, g.Hcall((ulong)HcallOpcode.PutTce, (ulong)high[1], SpaprGuest.DdwStart, 0x20_0000 | 3).Rc);
+        Assert.True(s.Function(ScenarioTopology.Solo).DmaWrite(0x1_0004, [3]).IsOk);
+        Assert.Equal(3, Landed(s, g.FrameOf(0x5_0000)!.Value + 4, 1)[0]);
+        Assert.True(s.Function(ScenarioTopology.Solo).DmaWrite(SpaprGuest.DdwStart + 0x10_0000, [4]).IsOk);
+        Assert.Equal(4, Landed(s, g.FrameOf(0x30_0000)!.Value, 1)[0]);
+        // ibm,reset-pe-dma-window: both DDWs go, the default 4K window at 0 is back.
+        Assert.Equal([0L], g.Rtas("ibm,reset-pe-dma-window", cfg, 0, 0));
+        var back = g.TceWindows.Single();
+        Assert.Equal((0UL, SpaprGuest.DefaultWindowSize, 12), (back.Start, back.Size, back.PageShift));
+        Assert.Equal(0, Phb(s).Tvt[pe * 2 + 1].TceTableSize); // TVE disabled
+    }
 }
 

@@ -340,15 +340,15 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         if (!SupportedPageShifts().Contains(pageShift)) return new(AdapterError.Invalid($"IO page size 2^{pageShift} is not supported by this guest's windows"));
         if (size < (1UL << pageShift) || !System.Numerics.BitOperations.IsPow2(size)) return new(AdapterError.Invalid("the window size must be a power of two of at least one IO page"));
         if (levels < 0 || levels > 5) return new(AdapterError.Invalid($"{levels} TCE levels (1..5)"));
-        if (_windows[1] is not null) return new(AdapterError.NoSpace("both windows are in use"));
-        if (size > DdwStart) return new(AdapterError.Invalid("the DDW must stay below 2^60"));
+        if (NextWindowSlot() is not (int slot, ulong start)) return new(AdapterError.NoSpace("both windows are in use"));
+        if (size > DdwStart) return new(AdapterError.Invalid("a window must stay below 2^59 bytes"));
         int entriesShift = System.Numerics.BitOperations.Log2(size) - pageShift;
         if (levels == 0)
         {
             if (LevelsFor(entriesShift, pageShift) is not int fewest) return new(AdapterError.NoSpace("no TCE table geometry fits"));
             levels = fewest;
         }
-        var r = NewWindow(1, DdwStart, pageShift, 1UL << entriesShift, levels);
+        var r = NewWindow(slot, start, pageShift, 1UL << entriesShift, levels);
         return new(r.IsOk ? Result<DmaWindow>.From(r.Value.Describe) : r.Error);
     }
 
@@ -388,7 +388,7 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
             case "ibm,query-pe-dma-window":
                 if (pe is null) return [P];
                 // windows available, largest block (pages, QEMU's 0x80000000), page-size mask, migration capable
-                return [S, _windows[1] is null ? 1 : 0, 0x8000_0000L, (long)RtasDdwPageMask(), 0];
+                return [S, _windows.Count(x => x is null), 0x8000_0000L, (long)RtasDdwPageMask(), 0];
             case "ibm,create-pe-dma-window":
             {
                 if (pe is null) return [P];
@@ -396,23 +396,27 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
                 // QEMU: an unsupported page size or a window smaller than a page is PARAM_ERROR; no free window, or
                 // a window the host cannot build (beyond 2^59, no TCE geometry that fits), is HW_ERROR.
                 if (pageShift > 63 || !SupportedPageShifts().Contains(pageShift) || windowShift < pageShift) return [P];
-                if (_windows[1] is not null || windowShift > 59) return [H];
+                if (NextWindowSlot() is not (int slot, ulong start) || windowShift > 59) return [H];
                 if (LevelsFor(windowShift - pageShift, pageShift) is not int levels) return [H];
-                var r = NewWindow(1, DdwStart, pageShift, 1UL << (windowShift - pageShift), levels);
+                var r = NewWindow(slot, start, pageShift, 1UL << (windowShift - pageShift), levels);
                 if (!r.IsOk) return [H];
-                return [S, r.Value.Liobn, (long)(DdwStart >> 32), (long)(DdwStart & 0xffff_ffff)];
+                return [S, r.Value.Liobn, (long)(start >> 32), (long)(start & 0xffff_ffff)];
             }
             case "ibm,remove-pe-dma-window":
             {
+                // QEMU rtas_ibm_remove_pe_dma_window: any active window of the guest, the default one included.
                 var w = FindWindow(A(0));
-                if (w is null || w.Index == 0) return [P];
+                if (w is null) return [P];
                 DropWindow(w);
                 return [S];
             }
             case "ibm,reset-pe-dma-window":
+            {
+                // QEMU spapr_phb_dma_reset: every window goes, the default 32-bit window comes back.
                 if (pe is null) return [P];
-                if (_windows[1] is { } ddw) DropWindow(ddw);
-                return [S];
+                foreach (var w in TceWindows) DropWindow(w);
+                return NewWindow(0, 0, 12, DefaultWindowSize >> 12, 1).IsOk ? [S] : [H];
+            }
             case "ibm,set-eeh-option":
             {
                 if (pe is null) return [P];
@@ -449,6 +453,18 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
                 return [H];
         }
     }
+
+    /// <summary>
+    /// Where the next window goes (QEMU rtas_ibm_create_pe_dma_window, SPAPR_PCI_DMA_MAX_WINDOWS = 2): with no window
+    /// active, at dma_win_addr (0, TVE pe*2); with one, at dma64_win_addr (2^59, TVE pe*2+1); null when both are in
+    /// use, or when only the 2^59 window is active (QEMU would put the new one at 2^59 again).
+    /// </summary>
+    private (int Slot, ulong Start)? NextWindowSlot() => (_windows[0], _windows[1]) switch
+    {
+        (null, null) => (0, 0UL),
+        (not null, null) => (1, DdwStart),
+        _ => null,
+    };
 
     /// <summary>The ibm,query-pe-dma-window page-size mask (QEMU spapr.h RTAS_DDW_PGSIZE_4K 0x01, _64K 0x02, _2M 0x100).</summary>
     public uint RtasDdwPageMask() => SupportedPageShifts().Aggregate(0u, (m, s) => m | s switch { 12 => 0x01u, 16 => 0x02u, 21 => 0x100u, _ => 0u });
