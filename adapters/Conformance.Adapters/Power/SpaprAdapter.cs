@@ -8,7 +8,7 @@ namespace Conformance.Adapters.Power;
 /// The sPAPR paravirt adapter on a PowerNV host (VFIO sPAPR TCE v2 under KVM, facts vfio §1.6, hardware-models §3.1):
 /// groups are the PEs the platform assigned (a group's id is its PE number on the unit <c>phb&lt;id&gt;</c>); a guest
 /// drives its DMA windows with H_PUT_TCE / H_STUFF_TCE / H_PUT_TCE_INDIRECT / H_GET_TCE and RTAS DDW, which the
-/// adapter implements on the real PHB: TCE tables in host memory (big-endian, single level, as Linux's
+/// adapter implements on the real PHB: TCE tables in host memory (big-endian, multi-level as Linux's
 /// pnv_pci_ioda2 tables), mapped into each attached PE's TVE with OPAL_PCI_MAP_PE_DMA_WINDOW, and an
 /// OPAL_PCI_TCE_KILL after every change. EEH RTAS maps to OPAL freeze status / clear / reset.
 /// </summary>
