@@ -316,6 +316,10 @@ public sealed class SpaprHypercallTests
         var back = g.TceWindows.Single();
         Assert.Equal((0UL, SpaprGuest.DefaultWindowSize, 12), (back.Start, back.Size, back.PageShift));
         Assert.Equal(0, Phb(s).Tvt[pe * 2 + 1].TceTableSize); // TVE disabled
+        // Every level of the dropped tables went back to the host: only the default window's 64 KiB table is left.
+        Assert.Equal(16, s.Pages.PagesOf("tce:A").Count);
+        await g.DestroyAsync(CancellationToken.None);
+        Assert.Empty(s.Pages.PagesOf("tce:A"));
     }
 }
 
