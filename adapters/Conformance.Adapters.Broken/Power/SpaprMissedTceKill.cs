@@ -27,14 +27,14 @@ public sealed class SpaprMissedTceKill : SpaprVariantFactory
             ulong entry = EntryAddress(w, ioba);
             if ((tce & 3) == 0)
             {
-                w.GuestTces[index] = 0;
+                w.SetGuestTce(index, 0);
                 if (!Platform.Memory.TryWriteBe(entry, 8, 0)) return new AdapterError(AdapterErrorKind.Io, "H_PUT_TCE: H_HARDWARE");
                 return Result.Ok; // the defect: no kill on the clear
             }
             ulong gpa = tce & ~(w.PageSize - 1);
             if (gpa >= Config.MemorySize || FrameOf(gpa) is not { } frame || !Platform.Pages.IsPinned(frame))
                 return AdapterError.Invalid("H_PUT_TCE: not registered guest memory");
-            w.GuestTces[index] = tce;
+            w.SetGuestTce(index, tce);
             if (!Platform.Memory.TryWriteBe(entry, 8, frame | (tce & 3))) return new AdapterError(AdapterErrorKind.Io, "H_PUT_TCE: H_HARDWARE");
             return KillAll() ? Result.Ok : new AdapterError(AdapterErrorKind.Io, "H_PUT_TCE: H_HARDWARE");
         }

@@ -19,6 +19,9 @@ public enum HcallRc : long
     Function = -2,
     Privilege = -3,
     Parameter = -4,
+    /// <summary>KVM's internal "punt to the next level" (asm/hvcall.h H_TOO_HARD 9999): kvmppc_tce_validate's answer when the
+    /// guest page is not registered host-contiguous memory for the whole IO page.</summary>
+    TooHard = 9999,
 }
 
 /// <summary>RTAS status codes (PAPR §7.2.8; QEMU spapr.h RTAS_OUT_*).</summary>

@@ -30,7 +30,34 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     public IWindowedDma Tce => this;
     protected OpalPci Opal => _host.Opal;
     protected ulong PhbId => _host.PhbId;
-    public IReadOnlyList<ulong> PageSizes { get; } = [Page];
+    /// <summary>
+    /// The IO page sizes this guest's windows can use: 4 KiB always; 64 KiB and 2 MiB when guest memory is one
+    /// host-contiguous block aligned to them (hugepage-backed RAM, <see cref="SpaprAdapter.HugePageBacking"/>), since
+    /// every IO page must be host-contiguous (KVM mm_iommu_ua_to_hpa: the IO page shift may not exceed the
+    /// registered region's page shift). 16 MiB is not offered.
+    /// </summary>
+    public IReadOnlyList<ulong> PageSizes => SupportedPageShifts().Select(s => 1UL << s).ToList();
+
+    /// <summary>The largest IO page shift (≤ 2 MiB) whose pages are all host-contiguous in this guest's memory.</summary>
+    private int ContiguousShift
+    {
+        get
+        {
+            if (!PhysicallyContiguous || FrameOf(0) is not { } f0) return 12;
+            int shift = 12;
+            foreach (int s in (int[])[16, 21])
+                if (f0 % (1UL << s) == 0 && Config.MemorySize >= 1UL << s) shift = s;
+            return shift;
+        }
+    }
+
+    private IEnumerable<int> SupportedPageShifts() => ((int[])[12, 16, 21]).Where(s => s <= ContiguousShift);
+
+    /// <summary>Guest RAM is one contiguous block when the host backs it with hugepages.</summary>
+    protected override bool PhysicallyContiguous => _host.HugePageBacking;
+
+    /// <summary>The most a TCE table level may take: one allocation of contiguous, naturally aligned host memory.</summary>
+    public const int MaxLevelShift = 16;
     public IReadOnlyList<DmaWindow> Windows => _windows.Where(w => w is not null).Select(w => w!.Describe).ToList();
 
     /// <summary>The windows with their LIOBNs.</summary>
@@ -47,19 +74,43 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
             for (ulong gpa = 0; gpa < Config.MemorySize; gpa += Page)
                 if (FrameOf(gpa) is { } f && Platform.Pages.IsPinned(f)) _registered.Add(gpa);
         }
-        var r = NewWindow(0, 0, 12, DefaultWindowSize >> 12);
+        var r = NewWindow(0, 0, 12, DefaultWindowSize >> 12, 1);
         return await new ValueTask<Result>(r.AsResult()).ConfigureAwait(false);
     }
 
-    private Result<SpaprWindow> NewWindow(int index, ulong start, int pageShift, ulong entries)
+    /// <summary>
+    /// Linux pnv_pci_ioda2_table_alloc_pages: the bytes of one level for a window of 2^<paramref name="entriesShift"/>
+    /// IO pages in <paramref name="levels"/> levels (ceil(entries_shift / levels) + 3, at least a host page), or null
+    /// when the geometry is invalid ((level_shift - 3) * levels + page_shift ≥ 55, or levels outside 1..5).
+    /// </summary>
+    public static int? LevelShiftFor(int entriesShift, int pageShift, int levels)
     {
-        ulong bytes = Math.Max(entries * 8, Page);
-        if (bytes > 256 * 1024) return AdapterError.NoSpace("the TCE table would exceed 256 KiB");
+        if (levels < 1 || levels > 5 || entriesShift < 0) return null;
+        int perLevel = (entriesShift + levels - 1) / levels;
+        int levelShift = Math.Max(perLevel + 3, 12);
+        return (levelShift - 3) * levels + pageShift >= 55 ? null : levelShift;
+    }
+
+    /// <summary>The fewest levels whose level fits <see cref="MaxLevelShift"/> (what the adapter asks for when the guest
+    /// does not say), or null when none does.</summary>
+    public static int? LevelsFor(int entriesShift, int pageShift)
+    {
+        for (int levels = 1; levels <= 5; levels++)
+            if (LevelShiftFor(entriesShift, pageShift, levels) is int ls && ls <= MaxLevelShift) return levels;
+        return null;
+    }
+
+    private Result<SpaprWindow> NewWindow(int index, ulong start, int pageShift, ulong entries, int levels)
+    {
+        int entriesShift = System.Numerics.BitOperations.Log2(entries);
+        if (LevelShiftFor(entriesShift, pageShift, levels) is not int levelShift) return AdapterError.Invalid($"{levels} levels cannot cover 2^{entriesShift} TCEs of 2^{pageShift} bytes");
+        if (levelShift > MaxLevelShift) return AdapterError.NoSpace($"a TCE level of 2^{levelShift} bytes exceeds the 2^{MaxLevelShift} bytes the adapter allocates contiguously");
+        ulong bytes = 1UL << levelShift;
         int pages = (int)(bytes / Page);
         var table = Platform.Pages.AllocateContiguous($"tce:{Name}", pages, bytes);
         if (table is null) return AdapterError.NoSpace("no contiguous memory for the TCE table");
         if (!Platform.Memory.TryWrite(table.Value, new byte[bytes])) return AdapterError.NoSpace("the TCE table memory is not backed");
-        var w = new SpaprWindow(this, _host.NewLiobn(), index, start, pageShift, bytes / 8, table.Value, pages);
+        var w = new SpaprWindow(this, _host.NewLiobn(), index, start, pageShift, entries, table.Value, pages, levels, levelShift);
         _windows[index] = w;
         _host.Liobns[w.Liobn] = w;
         foreach (int pe in Pes)
@@ -72,7 +123,7 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     }
 
     private OpalRc MapWindow(int pe, SpaprWindow w) =>
-        Opal.MapPeDmaWindow(PhbId, (ulong)pe, (ushort)(pe * 2 + w.Index), 1, w.Table, w.TableBytes, w.PageSize);
+        Opal.MapPeDmaWindow(PhbId, (ulong)pe, (ushort)(pe * 2 + w.Index), (ushort)w.Levels, w.Table, w.LevelBytes, w.PageSize);
 
     private void DropWindow(SpaprWindow w)
     {
@@ -85,6 +136,9 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         _windows[w.Index] = null;
         _host.Liobns.Remove(w.Liobn);
         for (int i = 0; i < w.TablePages; i++) Platform.Pages.Free(w.Table + (ulong)i * Page);
+        foreach (ulong level in w.IndirectLevels)
+            for (ulong a = 0; a < w.LevelBytes; a += Page) Platform.Pages.Free(level + a);
+        w.IndirectLevels.Clear();
     }
 
     /// <summary>OPAL_PCI_TCE_KILL of every attached PE; false when the firmware refused (the hypercall answers H_HARDWARE).</summary>
@@ -128,26 +182,76 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         return idx + npages >= idx && idx + npages <= w.Entries;
     }
 
-    /// <summary>kvmppc_tce_validate: only RPN | W | R; a TCE with access must name registered (pinned) guest memory.</summary>
-    private bool TceValid(SpaprWindow w, ulong tce)
+    /// <summary>
+    /// kvmppc_tce_validate: only RPN | W | R (else H_PARAMETER, the adapter's answer); a TCE with access must name
+    /// registered (pinned) guest memory (else H_PARAMETER). An IO page larger than 4 KiB must be registered and
+    /// host-contiguous, naturally aligned, for its whole size: KVM's mm_iommu_lookup / mm_iommu_ua_to_hpa
+    /// (pageshift &gt; mem-&gt;pageshift) fail and kvmppc_tce_validate answers H_TOO_HARD, which the adapter returns
+    /// (KVM would punt to QEMU, which accepts the TCE and only logs the failed VFIO map).
+    /// </summary>
+    private HcallRc TceCheck(SpaprWindow w, ulong tce)
     {
         ulong mask = ~(w.PageSize - 1) | 3;
-        if ((tce & ~mask) != 0) return false;
-        if ((tce & 3) == 0) return true; // DMA_NONE is always valid
+        if ((tce & ~mask) != 0) return HcallRc.Parameter;
+        if ((tce & 3) == 0) return HcallRc.Success; // DMA_NONE is always valid
         ulong gpa = tce & ~(w.PageSize - 1);
-        return gpa < Config.MemorySize && _registered.Contains(gpa);
+        if (gpa >= Config.MemorySize || !_registered.Contains(gpa)) return HcallRc.Parameter;
+        if (w.PageShift == 12) return HcallRc.Success;
+        if (FrameOf(gpa) is not { } first || first % w.PageSize != 0) return HcallRc.TooHard;
+        for (ulong off = Page; off < w.PageSize; off += Page)
+        {
+            if (gpa + off >= Config.MemorySize || !_registered.Contains(gpa + off) || FrameOf(gpa + off) != first + off)
+                return HcallRc.TooHard;
+        }
+        return HcallRc.Success;
     }
 
-    /// <summary>The host TCE for a validated guest TCE: the host frame with the same permission bits.</summary>
-    private ulong HostTce(ulong tce) => (tce & 3) == 0 ? 0 : FrameOf(tce & ~(Page - 1))!.Value | (tce & 3);
+    /// <summary>The host TCE for a validated guest TCE: the IO page's first host frame with the same permission bits.</summary>
+    private ulong HostTce(SpaprWindow w, ulong tce) => (tce & 3) == 0 ? 0 : FrameOf(tce & ~(w.PageSize - 1))!.Value | (tce & 3);
 
-    /// <summary>Where the PHB reads the TCE for <paramref name="ioba"/> (a subclass may get this wrong).</summary>
-    protected virtual ulong EntryAddress(SpaprWindow w, ulong ioba) => w.Table + ((ioba - w.Start) >> w.PageShift) * 8;
+    /// <summary>
+    /// Where the PHB reads the TCE for <paramref name="ioba"/> (a subclass may get this wrong): Linux pnv_tce, walking
+    /// the levels from the top and allocating a missing lower level (zeroed, naturally aligned) on the way; an
+    /// address that cannot be written (ulong.MaxValue) when a level cannot be allocated.
+    /// </summary>
+    protected virtual ulong EntryAddress(SpaprWindow w, ulong ioba) => LeafAddress(w, ioba, alloc: true) ?? ulong.MaxValue;
+
+    /// <summary>pnv_tce: the leaf entry's host address; null when a level is missing and <paramref name="alloc"/> is false.</summary>
+    private ulong? LeafAddress(SpaprWindow w, ulong ioba, bool alloc)
+    {
+        ulong idx = (ioba - w.Start) >> w.PageShift;
+        int shift = w.LevelShift - 3;
+        ulong levelMask = (1UL << shift) - 1;
+        ulong table = w.Table;
+        for (int level = w.Levels - 1; level > 0; level--)
+        {
+            ulong at = table + ((idx >> (level * shift)) & levelMask) * 8;
+            if (!Platform.Memory.TryReadBe(at, 8, out ulong entry)) return null;
+            if (entry == 0)
+            {
+                if (!alloc) return null;
+                var next = Platform.Pages.AllocateContiguous($"tce:{Name}", (int)(w.LevelBytes / Page), w.LevelBytes);
+                if (next is null) return null;
+                if (!Platform.Memory.TryWrite(next.Value, new byte[w.LevelBytes]) || !Platform.Memory.TryWriteBe(at, 8, next.Value | 3))
+                {
+                    for (ulong a = 0; a < w.LevelBytes; a += Page) Platform.Pages.Free(next.Value + a);
+                    return null;
+                }
+                w.IndirectLevels.Add(next.Value);
+                entry = next.Value | 3; // TCE_PCI_READ | TCE_PCI_WRITE
+            }
+            table = entry & ~3UL;
+        }
+        return table + (idx & levelMask) * 8;
+    }
 
     private bool Store(SpaprWindow w, ulong ioba, ulong tce)
     {
-        w.GuestTces[(ioba - w.Start) >> w.PageShift] = tce;
-        return Platform.Memory.TryWriteBe(EntryAddress(w, ioba), 8, HostTce(tce));
+        w.SetGuestTce((ioba - w.Start) >> w.PageShift, tce);
+        ulong host = HostTce(w, tce);
+        // Clearing a TCE below a level that was never allocated has nothing to clear (pnv_tce without alloc).
+        if (host == 0 && w.Levels > 1 && LeafAddress(w, ioba, alloc: false) is null) return true;
+        return Platform.Memory.TryWriteBe(EntryAddress(w, ioba), 8, host);
     }
 
     /// <summary>H_PUT_TCE (0x20): liobn, ioba, tce.</summary>
@@ -155,7 +259,8 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     {
         if (FindWindow(liobn) is not { } w) return HcallRc.Parameter;
         if (!IobaValid(w, ioba, 1)) return HcallRc.Parameter;
-        if (!TceValid(w, tce)) return HcallRc.Parameter;
+        var check = TceCheck(w, tce);
+        if (check != HcallRc.Success) return check;
         bool stored = Store(w, ioba, tce);
         return KillAll() && stored ? HcallRc.Success : HcallRc.Hardware;
     }
@@ -182,7 +287,8 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         for (ulong i = 0; i < npages; i++)
         {
             if (!Platform.Memory.TryReadBe(listFrame + i * 8, 8, out tces[i])) return HcallRc.Parameter;
-            if (!TceValid(w, tces[i])) return HcallRc.Parameter;
+            var check = TceCheck(w, tces[i]);
+            if (check != HcallRc.Success) return check;
         }
         bool stored = true;
         for (ulong i = 0; i < npages; i++) stored &= Store(w, ioba + (i << w.PageShift), tces[i]);
@@ -195,7 +301,7 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         tce = 0;
         if (FindWindow(liobn) is not { } w) return HcallRc.Parameter;
         if (!IobaValid(w, ioba, 1)) return HcallRc.Parameter;
-        tce = w.GuestTces[(ioba - w.Start) >> w.PageShift];
+        tce = w.GuestTce((ioba - w.Start) >> w.PageShift);
         return HcallRc.Success;
     }
 
@@ -223,13 +329,26 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         return rc == HcallRc.Success ? v : ToResult(rc, "H_GET_TCE").Error;
     }
 
+    /// <summary>
+    /// VFIO_IOMMU_SPAPR_TCE_CREATE as QEMU issues it for a DDW: a page size this guest supports
+    /// (<see cref="PageSizes"/>), a power-of-two size of at least one IO page, and <paramref name="levels"/> 1..5 whose
+    /// level (Linux's geometry) fits <see cref="MaxLevelShift"/>; 0 levels lets the adapter choose the fewest that fit.
+    /// </summary>
     public ValueTask<Result<DmaWindow>> CreateWindowAsync(int pageShift, ulong size, int levels, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (pageShift != 12) return new(AdapterError.Invalid($"IO page size 2^{pageShift} is not supported (4 KiB host pages)"));
-        if (size == 0 || (size & (Page - 1)) != 0 || levels < 1) return new(AdapterError.Invalid("bad window size or levels"));
-        if (_windows[1] is not null) return new(AdapterError.NoSpace("both windows are in use"));
-        var r = NewWindow(1, DdwStart, pageShift, size >> pageShift);
+        if (!SupportedPageShifts().Contains(pageShift)) return new(AdapterError.Invalid($"IO page size 2^{pageShift} is not supported by this guest's windows"));
+        if (size < (1UL << pageShift) || !System.Numerics.BitOperations.IsPow2(size)) return new(AdapterError.Invalid("the window size must be a power of two of at least one IO page"));
+        if (levels < 0 || levels > 5) return new(AdapterError.Invalid($"{levels} TCE levels (1..5)"));
+        if (NextWindowSlot() is not (int slot, ulong start)) return new(AdapterError.NoSpace("both windows are in use"));
+        if (size > DdwStart) return new(AdapterError.Invalid("a window must stay below 2^59 bytes"));
+        int entriesShift = System.Numerics.BitOperations.Log2(size) - pageShift;
+        if (levels == 0)
+        {
+            if (LevelsFor(entriesShift, pageShift) is not int fewest) return new(AdapterError.NoSpace("no TCE table geometry fits"));
+            levels = fewest;
+        }
+        var r = NewWindow(slot, start, pageShift, 1UL << entriesShift, levels);
         return new(r.IsOk ? Result<DmaWindow>.From(r.Value.Describe) : r.Error);
     }
 
@@ -268,29 +387,36 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         {
             case "ibm,query-pe-dma-window":
                 if (pe is null) return [P];
-                // windows available, largest block (pages), page-size mask (bit 0 = 4K), migration capable
-                return [S, _windows[1] is null ? 1 : 0, (long)(256 * 1024 / 8), 1, 0];
+                // windows available, largest block (pages, QEMU's 0x80000000), page-size mask, migration capable
+                return [S, _windows.Count(x => x is null), 0x8000_0000L, (long)RtasDdwPageMask(), 0];
             case "ibm,create-pe-dma-window":
             {
                 if (pe is null) return [P];
                 int pageShift = (int)A(3), windowShift = (int)A(4);
-                if (pageShift != 12 || windowShift < pageShift || windowShift > 40) return [P];
-                if (_windows[1] is not null) return [H];
-                var r = NewWindow(1, DdwStart, pageShift, 1UL << (windowShift - pageShift));
+                // QEMU: an unsupported page size or a window smaller than a page is PARAM_ERROR; no free window, or
+                // a window the host cannot build (beyond 2^59, no TCE geometry that fits), is HW_ERROR.
+                if (pageShift > 63 || !SupportedPageShifts().Contains(pageShift) || windowShift < pageShift) return [P];
+                if (NextWindowSlot() is not (int slot, ulong start) || windowShift > 59) return [H];
+                if (LevelsFor(windowShift - pageShift, pageShift) is not int levels) return [H];
+                var r = NewWindow(slot, start, pageShift, 1UL << (windowShift - pageShift), levels);
                 if (!r.IsOk) return [H];
-                return [S, r.Value.Liobn, (long)(DdwStart >> 32), (long)(DdwStart & 0xffff_ffff)];
+                return [S, r.Value.Liobn, (long)(start >> 32), (long)(start & 0xffff_ffff)];
             }
             case "ibm,remove-pe-dma-window":
             {
+                // QEMU rtas_ibm_remove_pe_dma_window: any active window of the guest, the default one included.
                 var w = FindWindow(A(0));
-                if (w is null || w.Index == 0) return [P];
+                if (w is null) return [P];
                 DropWindow(w);
                 return [S];
             }
             case "ibm,reset-pe-dma-window":
+            {
+                // QEMU spapr_phb_dma_reset: every window goes, the default 32-bit window comes back.
                 if (pe is null) return [P];
-                if (_windows[1] is { } ddw) DropWindow(ddw);
-                return [S];
+                foreach (var w in TceWindows) DropWindow(w);
+                return NewWindow(0, 0, 12, DefaultWindowSize >> 12, 1).IsOk ? [S] : [H];
+            }
             case "ibm,set-eeh-option":
             {
                 if (pe is null) return [P];
@@ -315,8 +441,8 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
                 ulong option = A(3);
                 if (option is not (0 or 1 or 3)) return [P];
                 if (option == 0) return [S];
-                var r = ResetPe(pe.Value, option == 3);
-                return [r ? S : H];
+                var r = ResetPe(pe.Value, option == 3, CancellationToken.None);
+                return [r.IsOk ? S : H];
             }
             case "ibm,configure-pe":
                 return pe is null ? [P] : [S];
@@ -327,6 +453,21 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
                 return [H];
         }
     }
+
+    /// <summary>
+    /// Where the next window goes (QEMU rtas_ibm_create_pe_dma_window, SPAPR_PCI_DMA_MAX_WINDOWS = 2): with no window
+    /// active, at dma_win_addr (0, TVE pe*2); with one, at dma64_win_addr (2^59, TVE pe*2+1); null when both are in
+    /// use, or when only the 2^59 window is active (QEMU would put the new one at 2^59 again).
+    /// </summary>
+    private (int Slot, ulong Start)? NextWindowSlot() => (_windows[0], _windows[1]) switch
+    {
+        (null, null) => (0, 0UL),
+        (not null, null) => (1, DdwStart),
+        _ => null,
+    };
+
+    /// <summary>The ibm,query-pe-dma-window page-size mask (QEMU spapr.h RTAS_DDW_PGSIZE_4K 0x01, _64K 0x02, _2M 0x100).</summary>
+    public uint RtasDdwPageMask() => SupportedPageShifts().Aggregate(0u, (m, s) => m | s switch { 12 => 0x01u, 16 => 0x02u, 21 => 0x100u, _ => 0u });
 
     // ---- EEH (VFIO_EEH_PE_OP) -----------------------------------------------------------------
 
@@ -359,27 +500,60 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!Groups.Contains(groupId)) return new(AdapterError.NotFound($"{Name} does not hold group {groupId}"));
-        return new(ResetPe(groupId, fundamental) ? Result.Ok : new AdapterError(AdapterErrorKind.Io, "OPAL_PCI_RESET failed"));
+        return new(ResetPe(groupId, fundamental, cancellationToken));
     }
 
+    /// <summary>The most firmware time (ms) a slot reset may take before the adapter gives up: skiboot's slowest path
+    /// (link polling to its retry limits) stays well under it.</summary>
+    public const long ResetTimeoutMs = 30_000;
+
     /// <summary>
-    /// Resets the slot above the PE (OPAL_PCI_RESET assert + deassert on the port whose secondary bus holds it), then
-    /// clears the PE's freeze as Linux's eeh_pe_reset(DEACTIVATE) does, and kills its TCE cache.
+    /// Linux eeh_pe_reset(HOT/FUNDAMENTAL) then (DEACTIVATE), as VFIO_EEH_PE_RESET_* runs it: freeze the PE
+    /// (EEH_OPT_FREEZE_PE), reset the slot of the port above it through OPAL (pnv_eeh_bridge_reset with
+    /// ibm,reset-by-firmware: PCI_SLOT_ID of the port, also for a root port, because the platform may put several
+    /// root ports under one PHB and the PHB slot would reset them all), polling OPAL_PCI_POLL until it reports 0
+    /// (pnv_eeh_poll: msleep(rc) between polls, here <see cref="IPlatformAccess.Relax"/> of rc machine ticks = ms),
+    /// then clear the freeze and kill the PE's TCE cache. A reset still running after <see cref="ResetTimeoutMs"/>
+    /// of firmware time is an error; the token is checked between polls.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Policy", "DAK001", Justification = "Finds the reset slot (the port above the PE) for OPAL_PCI_RESET; isolation comes from the platform's PEs.")]
-    private bool ResetPe(int groupId, bool fundamental)
+    private Result ResetPe(int groupId, bool fundamental, CancellationToken ct)
     {
         var devices = Platform.Facts.Group(groupId)!.Devices;
         int bus = devices[0].Bus;
         var port = Platform.Facts.Devices.FirstOrDefault(d => d.Kind is Reference.Topology.DeviceKind.RootPort or Reference.Topology.DeviceKind.DownstreamPort
             && Platform.Config.Read(d.Bdf, 0x18, 4) is uint bn && bn != 0xffff_ffffu && ((bn >> 8) & 0xff) == (uint)bus);
-        if (port is null) return false;
+        if (port is null) return new AdapterError(AdapterErrorKind.Io, $"no root or downstream port above bus {bus:x2}");
         ulong slot = OpalPci.SlotId(PhbId, port.Bdf);
         byte scope = (byte)(fundamental ? OpalPciResetScope.PciFundamental : OpalPciResetScope.PciHot);
-        if (Opal.Reset(slot, scope, (byte)OpalPciResetState.Assert) < 0) return false;
-        if (Opal.Reset(slot, scope, (byte)OpalPciResetState.Deassert) < 0) return false;
-        if (Opal.EehFreezeClear(PhbId, PeNumber(groupId), (ulong)OpalEehAction.All) != OpalRc.Success) return false;
-        return KillAll();
+        ulong pe = PeNumber(groupId);
+
+        var frozen = Opal.EehFreezeSet(PhbId, pe, (ulong)OpalEehAction.All);
+        if (frozen != OpalRc.Success) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_EEH_FREEZE_SET: {frozen}");
+        long rc = Opal.Reset(slot, scope, (byte)OpalPciResetState.Assert);
+        if (rc > 0) rc = PollSlot(slot, rc, ct);
+        if (rc != 0) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_RESET slot 0x{slot:x}: {Describe(rc)}");
+        // DEACTIVATE: pnv_eeh_bridge_reset does nothing (skiboot ignores DEASSERT for HOT and FUNDAMENTAL).
+        var clear = Opal.EehFreezeClear(PhbId, pe, (ulong)OpalEehAction.All);
+        if (clear != OpalRc.Success) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_EEH_FREEZE_CLEAR: {clear}");
+        return KillAll() ? Result.Ok : new AdapterError(AdapterErrorKind.Io, "OPAL_PCI_TCE_KILL failed");
+    }
+
+    private static string Describe(long rc) => rc > 0 ? $"still in progress after {ResetTimeoutMs} ms" : $"{(OpalRc)rc} ({rc})";
+
+    /// <summary>pnv_eeh_poll, bounded: sleep <paramref name="delay"/> ms, poll, until the firmware answers ≤ 0.</summary>
+    private long PollSlot(ulong slot, long delay, CancellationToken ct)
+    {
+        long waited = 0;
+        while (delay > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (waited + delay > ResetTimeoutMs) return delay;
+            Platform.Relax((int)delay);
+            waited += delay;
+            delay = Opal.Poll(slot);
+        }
+        return delay;
     }
 
     public Result Configure(int groupId) =>

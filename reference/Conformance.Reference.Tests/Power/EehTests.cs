@@ -120,9 +120,9 @@ public class EehTests
         rig.Machine.CpuWrite(b, 4, 0x22);
         rig.Opal.EehFreezeSet(0, PowerRig.PeA, 3);
         ulong slot = OpalPci.SlotId(0, PowerRig.Down1);
-        Assert.Equal(0L, rig.Opal.Reset(slot, (byte)OpalPciResetScope.PciHot, (byte)OpalPciResetState.Assert));
+        Assert.Equal(250L, rig.Opal.Reset(slot, (byte)OpalPciResetScope.PciHot, (byte)OpalPciResetState.Assert));
         Assert.Equal(0L, rig.Opal.Reset(slot, (byte)OpalPciResetScope.PciHot, (byte)OpalPciResetState.Deassert));
-        Assert.Equal(0L, rig.Opal.Poll(slot));
+        Assert.Equal(0L, SlotResetTests.PollToCompletion(rig, slot));
         Assert.Equal(OpalFreezeState.MmioDmaFreeze, rig.State(PowerRig.PeA)); // still frozen: Linux clears it after the reset
         rig.Opal.EehFreezeClear(0, PowerRig.PeA, 3);
         Assert.Equal(0UL, rig.Machine.CpuRead(a, 4));
@@ -141,7 +141,8 @@ public class EehTests
     {
         var rig = RigWithWindows();
         rig.Write(PowerRig.Down1, 0x40_0000, 1); // freezes 508, 507, 506
-        Assert.Equal(0L, rig.Opal.Reset(0, (byte)OpalPciResetScope.PhbComplete, 1));
+        Assert.Equal(10L, rig.Opal.Reset(0, (byte)OpalPciResetScope.PhbComplete, 1));
+        Assert.Equal(0L, SlotResetTests.PollToCompletion(rig, 0));
         Assert.Equal(OpalFreezeState.NotFrozen, rig.State(PowerRig.PeA));
         Assert.Equal(OpalFreezeState.NotFrozen, rig.State(PowerRig.PeBus2));
         Assert.True(rig.Write(PowerRig.DevA, 0, 1).IsOk); // RTT and TVT survived

@@ -111,19 +111,25 @@ public class OpalPciCallTests
         { "OPAL_PCI_SET_XIVE_PE", [0, 512, 1], -1 },
         { "OPAL_GET_MSI_32", [0, 5, 4088, 1], -1 },
         { "OPAL_GET_MSI_64", [0, 512, 1, 1], -1 },
-        // OPAL_PCI_RESET and OPAL_PCI_POLL: the first argument is a slot id
-        { "OPAL_PCI_RESET", [0, 4, 1], 0 },
-        { "OPAL_PCI_RESET", [0, 4, 0], 0 },
-        { "OPAL_PCI_RESET", [0, 5, 1], 0 },
+        // OPAL_PCI_RESET and OPAL_PCI_POLL: the first argument is a slot id; a started reset returns its first delay (ms)
+        { "OPAL_PCI_RESET", [0, 4, 1], 1000 },                        // phb4_hreset: SBR held 1 s
+        { "OPAL_PCI_RESET", [0, 4, 0], 0 },                           // nothing to do on deassert
+        { "OPAL_PCI_RESET", [0, 5, 1], 250 },                         // phb4_freset: PERST held 250 ms
+        { "OPAL_PCI_RESET", [0, 1, 1], 10 },                          // phb4_creset: wait for the CQ
+        { "OPAL_PCI_RESET", [0, 1, 0], 0 },
+        { "OPAL_PCI_RESET", [0, 6, 1], 0 },                           // IODA table: at once
         { "OPAL_PCI_RESET", [0, 3, 1], 0 },
         { "OPAL_PCI_RESET", [0, 2, 1], -7 },
         { "OPAL_PCI_RESET", [0, 9, 1], -7 },
         { "OPAL_PCI_RESET", [0, 4, 3], -1 },
         { "OPAL_PCI_RESET", [5, 4, 1], -1 },
         { "OPAL_PCI_RESET", [0x8000_0000_0200_0000, 4, 1], -1 },     // 02:00.0 is not a port
-        { "OPAL_PCI_RESET", [0x8000_0000_0208_0000, 4, 1], 0 },      // 02:01.0's slot
+        { "OPAL_PCI_RESET", [0x8000_0000_0208_0000, 4, 1], 250 },    // 02:01.0's slot: pcie_slot_sm_hreset
+        { "OPAL_PCI_RESET", [0x8000_0000_0208_0000, 5, 1], 50 },     // pcie_slot_sm_freset: power off 50 ms
         { "OPAL_PCI_RESET", [0x8000_0000_0208_0000, 3, 1], -7 },     // PHB_ERROR: PHB slot only
-        { "OPAL_PCI_POLL", [0x8000_0000_0208_0000], 0 },
+        { "OPAL_PCI_RESET", [0x8000_0000_0208_0000, 1, 1], -7 },     // COMPLETE: PHB slot only
+        { "OPAL_PCI_POLL", [0x8000_0000_0208_0000], -6 },            // no reset in progress: "Invalid state"
+        { "OPAL_PCI_POLL", [0], -6 },
         { "OPAL_PCI_POLL", [0x8000_0000_0200_0000], -1 },
         { "OPAL_PCI_NEXT_ERROR", [3], -1 },
     };

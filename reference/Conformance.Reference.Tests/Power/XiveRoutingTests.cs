@@ -108,4 +108,22 @@ public class XiveRoutingTests
         Assert.Equal(InterruptResultKind.Blocked, rig.Machine.Msi(PowerRig.DevA, address, data).Kind);
         Assert.Equal(OpalResult.Of(OpalRc.Success, 6, 6, 0x77), rig.Opal.Xive.GetIrqConfig(girq));
     }
+
+    [Fact]
+    public void A_function_held_in_reset_or_behind_a_fenced_PHB_raises_nothing_and_delivers_again_afterwards()
+    {
+        var (rig, _, address, data) = Routed(0x21, vp: 2, prio: 6, lirq: 0x44);
+        ulong slot = OpalPci.SlotId(0, PowerRig.Down1);
+        Assert.Equal(250L, rig.Opal.Reset(slot, (byte)OpalPciResetScope.PciHot, (byte)OpalPciResetState.Assert));
+        Assert.Equal(InterruptResultKind.Blocked, rig.Machine.Msi(PowerRig.DevA, address, data).Kind);
+        Assert.Empty(rig.Machine.Interrupts.All);
+        Assert.Equal(0L, SlotResetTests.PollToCompletion(rig, slot));
+        // The slot reset reset the function, not the MIST or the EAS: the same message is delivered again.
+        Assert.Equal(InterruptOutcome.Delivered(2, 0x44), rig.Machine.Msi(PowerRig.DevA, address, data));
+
+        Assert.Equal(10L, rig.Opal.Reset(PowerRig.PhbId, (byte)OpalPciResetScope.PhbComplete, 1));
+        Assert.True(rig.Phb.Fenced);
+        Assert.Equal(InterruptResultKind.Blocked, rig.Machine.Msi(PowerRig.DevA, address, data).Kind);
+        Assert.Single(rig.Machine.Interrupts.All);
+    }
 }

@@ -9,7 +9,7 @@ namespace Conformance.Reference.Power;
 /// <see cref="OpalResult.Out"/>), the same checks in the same order, and the same return codes. Arguments are
 /// narrowed to the C prototype's types (u8/u16/u32) as the ABI does.
 /// </summary>
-public sealed class OpalPci
+public sealed class OpalPci : Platform.ITickable
 {
     /// <summary>A PCI slot skiboot can reset: the PHB slot (id = phb_id) or a port's slot (PCI_SLOT_ID).</summary>
     public sealed record Slot(ulong Id, Phb4 Phb, Bdf? Port, int Secondary, int Subordinate);
@@ -19,6 +19,7 @@ public sealed class OpalPci
 
     private readonly Dictionary<ulong, Phb4> _phbs = [];
     private readonly Dictionary<ulong, Slot> _slots = [];
+    private readonly Dictionary<ulong, PciSlotReset> _resets = [];
 
     public OpalPci(IEnumerable<Phb4> phbs)
     {
@@ -51,6 +52,25 @@ public sealed class OpalPci
     }
 
     public Phb4? Phb(ulong phbId) => _phbs.GetValueOrDefault(phbId);
+
+    /// <summary>The firmware clock in milliseconds (skiboot's timebase); <see cref="Tick"/> advances it.</summary>
+    public long NowMs { get; private set; }
+
+    /// <summary>Lets <paramref name="count"/> milliseconds pass (one machine tick = 1 ms: what an OS's msleep between
+    /// OPAL_PCI_POLL calls lets happen). Returns the number of slots whose reset is still in progress.</summary>
+    public int Tick(int count)
+    {
+        if (count > 0) NowMs += count;
+        return _resets.Values.Count(r => r.InProgress);
+    }
+
+    /// <summary>The reset state machine of a slot (created on first use), or null for an unknown slot id.</summary>
+    public PciSlotReset? SlotReset(ulong slotId)
+    {
+        if (!_slots.TryGetValue(slotId, out var slot)) return null;
+        if (!_resets.TryGetValue(slotId, out var r)) _resets[slotId] = r = new PciSlotReset(slot, () => NowMs);
+        return r;
+    }
 
     /// <summary>The number of arguments (out-parameters left out) each call takes.</summary>
     public static int ArgumentCount(OpalToken token) => token switch
@@ -310,6 +330,9 @@ public sealed class OpalPci
     public (OpalRc Rc, OpalFreezeState State, OpalPciStatusToken ErrorType) EehFreezeStatus(ulong phbId, ulong peNumber)
     {
         if (Phb(phbId) is not { } p) return (OpalRc.Parameter, OpalFreezeState.NotFrozen, OpalPciStatusToken.NoError);
+        // A fenced PHB (phb4_fenced: during a complete reset) reports every PE MMIO+DMA frozen with a PHB error.
+        // skiboot's PHB4 never reports OPAL_EEH_STOPPED_RESET.
+        if (p.Fenced) return (OpalRc.Success, OpalFreezeState.MmioDmaFreeze, OpalPciStatusToken.PhbError);
         // No range check on pe_number in skiboot; the model reads PEs beyond the table as not frozen.
         if (peNumber >= (ulong)p.NumPes || !p.Pest.Peev((int)peNumber)) return (OpalRc.Success, OpalFreezeState.NotFrozen, OpalPciStatusToken.NoError);
         int pe = (int)peNumber;
@@ -384,8 +407,10 @@ public sealed class OpalPci
     // ---- reset --------------------------------------------------------------------------------
 
     /// <summary>
-    /// OPAL_PCI_RESET (49), skiboot core/pci-opal.c <c>opal_pci_reset</c>. The model completes a reset at once and returns
-    /// OPAL_SUCCESS where skiboot returns a positive delay (ms) and expects OPAL_PCI_POLL until it reports ≤ 0.
+    /// OPAL_PCI_RESET (49), skiboot core/pci-opal.c <c>opal_pci_reset</c>: checks the slot and the assert state, then
+    /// runs the scope's slot op on ASSERT (HOT, FUNDAMENTAL and COMPLETE do nothing on DEASSERT). A positive return is
+    /// the delay in ms before the caller must call OPAL_PCI_POLL (<see cref="PciSlotReset"/>: the state machines and
+    /// their delays); IODA_TABLE and PHB_ERROR complete at once.
     /// </summary>
     public long Reset(ulong slotId, byte resetScope, byte assertState)
     {
@@ -394,34 +419,38 @@ public sealed class OpalPci
         bool assert = assertState == (byte)OpalPciResetState.Assert;
         bool phbSlot = slot.Port is null;
         var p = slot.Phb;
+        var sm = SlotReset(slotId)!;
         switch ((OpalPciResetScope)resetScope)
         {
             case OpalPciResetScope.PhbComplete:
+                // Applicable to the PHB slot only (a port slot has no creset op).
                 if (!phbSlot) return (long)OpalRc.Unsupported;
-                if (assert)
-                {
-                    // The PHB is re-initialised from skiboot's caches (PEST cleared, TCE cache killed) and the link
-                    // below the root port is reset; the root port itself is part of the PHB and is set up again.
-                    p.IodaReset(purge: false);
-                    p.Pci.ResetBuses(p.Config.Segment, 1, 255);
-                }
-                return (long)OpalRc.Success;
+                return assert ? sm.Creset() : (long)OpalRc.Success;
             case OpalPciResetScope.PciFundamental:
+                return assert ? sm.Freset() : (long)OpalRc.Success;
             case OpalPciResetScope.PciHot:
-                if (assert) p.Pci.ResetBuses(p.Config.Segment, phbSlot ? 1 : slot.Secondary, phbSlot ? 255 : slot.Subordinate);
-                return (long)OpalRc.Success;
+                return assert ? sm.Hreset() : (long)OpalRc.Success;
             case OpalPciResetScope.PciIodaTable:
                 if (!phbSlot) return (long)OpalRc.Unsupported;
-                if (assert) p.IodaReset(purge: true);
+                if (assert) p.IodaReset(purge: true); // phb4_ioda_reset(phb, true)
                 return (long)OpalRc.Success;
             case OpalPciResetScope.PhbError:
-                // Clears the PAPR error-injection registers (not modelled: nothing to clear).
+                // phb4_papr_errinjct_reset clears the PAPR error-injection registers (not modelled: nothing to clear).
                 return phbSlot ? (long)OpalRc.Success : (long)OpalRc.Unsupported;
             default:
                 return (long)OpalRc.Unsupported; // PCI_LINK and unknown scopes
         }
     }
 
-    /// <summary>OPAL_PCI_POLL (62): the model's resets are complete when OPAL_PCI_RESET returns, so a known slot reports 0.</summary>
-    public long Poll(ulong slotId) => _slots.ContainsKey(slotId) ? (long)OpalRc.Success : (long)OpalRc.Parameter;
+    /// <summary>
+    /// OPAL_PCI_POLL (62), skiboot core/pci-opal.c <c>opal_pci_poll(id)</c>: runs the slot's state machine
+    /// (<c>pci_slot_run_sm</c>) and returns the ms to sleep before the next poll (at least 1), 0 when the reset is
+    /// done, or a negative code — OPAL_HARDWARE when no reset is in progress (skiboot's "Invalid state").
+    /// </summary>
+    public long Poll(ulong slotId)
+    {
+        if (SlotReset(slotId) is not { } sm) return (long)OpalRc.Parameter;
+        long rc = sm.RunSm();
+        return rc > 0 ? Math.Max(1, rc) : rc;
+    }
 }

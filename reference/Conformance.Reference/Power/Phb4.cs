@@ -68,6 +68,26 @@ public sealed class Phb4
         return pe < NumPes ? pe : ReservedPe;
     }
 
+    // ---- slot resets (OpalPci's slot state machines drive these) -------------------------------
+
+    private readonly List<(int Secondary, int Subordinate)> _heldInReset = [];
+
+    /// <summary>PHB4_AIB_FENCED during a complete reset (hw/phb4.c <c>phb4_creset</c> forces a fence until the ETU is
+    /// re-initialised): freeze status reports MMIO+DMA frozen with a PHB error, DMA and MMIO are stopped for every PE.</summary>
+    public bool Fenced { get; internal set; }
+
+    /// <summary>PHB4_CFG_BLOCKED (<c>phb4_prepare_link_change</c>): while the link is down skiboot refuses configuration
+    /// accesses below the root port with OPAL_HARDWARE (the OPAL config calls are not modelled; this is the flag).</summary>
+    public bool ConfigBlocked { get; internal set; }
+
+    /// <summary>Whether a function on <paramref name="bus"/> is held in reset by a slot reset in progress (SBR or PERST
+    /// asserted, or its link not yet trained): it masters no DMA.</summary>
+    public bool BusHeldInReset(int bus) => _heldInReset.Exists(r => bus >= r.Secondary && bus <= r.Subordinate);
+
+    internal void HoldInReset(int secondary, int subordinate) => _heldInReset.Add((secondary, subordinate));
+
+    internal void ReleaseReset(int secondary, int subordinate) => _heldInReset.Remove((secondary, subordinate));
+
     // ---- EEH ----------------------------------------------------------------------------------
 
     /// <summary>
@@ -100,8 +120,10 @@ public sealed class Phb4
 
         // 1. The RTT gives the PE.
         int pe = PeOf(rid);
-        // 2. A PE whose DMA is stopped gets no DMA at all.
+        // 2. A PE whose DMA is stopped gets no DMA at all; nor does a fenced PHB or a function held in reset.
         if (Pest.DmaStopped(pe)) return DmaTranslation.Frozen(pe, $"PE#{pe} is frozen (PESTB DMA stopped)");
+        if (Fenced) return DmaTranslation.Frozen(pe, $"PHB#{Config.PhbId} is fenced (complete reset in progress)");
+        if (BusHeldInReset(rid >> 8)) return DmaTranslation.Frozen(pe, $"requester {rid >> 8:x2}:{(rid >> 3) & 0x1f:x2}.{rid & 7} is held in reset by a slot reset in progress");
         // 3. The top nibble: 0 = DMA (or the 32-bit MSI window), 1 = 64-bit MSI window, others are errors.
         ulong nibble = address >> 60;
         if (nibble == 1 || (nibble == 0 && MsiValidation.IsMsi32Address(address)))
@@ -166,6 +188,11 @@ public sealed class Phb4
     public InterruptOutcome ValidateMsi(in MsiRequest request)
     {
         int pe = PeOf(request.RequesterId);
+        // 0. An MSI is an inbound DMA write: a fenced PHB drops it, and a function held in reset by a slot reset
+        //    sends nothing (as TranslateDma; skiboot phb4_creset fences, pcie-slot hreset holds secondary bus reset).
+        if (Fenced) return InterruptOutcome.Blocked(0, $"PHB#{Config.PhbId} is fenced (complete reset in progress)");
+        if (BusHeldInReset(request.RequesterId >> 8))
+            return InterruptOutcome.Blocked(0, $"requester bus {request.RequesterId >> 8:x2} is held in reset by a slot reset in progress");
         // 1. A frozen PE's MSIs (DMA writes) are stopped with the rest of its DMA.
         if (Pest.DmaStopped(pe)) return InterruptOutcome.Blocked(0, $"PE#{pe} is frozen (PESTB DMA stopped)");
         // 2. The address must be in one of the MSI windows.
@@ -208,6 +235,7 @@ public sealed class Phb4
     {
         var window = m64 ? Config.M64!.Value : Config.M32;
         int pe;
+        if (Fenced) return MmioBus.AllOnes(width); // a fenced PHB answers all-ones
         if (!(m64 ? TryM64Pe(offset, out pe) : TryM32Pe(offset, out pe))) return MmioBus.AllOnes(width); // no M64 BAR decodes it
         // A frozen PE's MMIO loads return all-ones without reaching the device.
         if (Pest.MmioFrozen(pe)) return MmioBus.AllOnes(width);
@@ -222,6 +250,7 @@ public sealed class Phb4
     {
         var window = m64 ? Config.M64!.Value : Config.M32;
         int pe;
+        if (Fenced) return; // dropped by a fenced PHB
         if (!(m64 ? TryM64Pe(offset, out pe) : TryM32Pe(offset, out pe))) return;
         if (Pest.MmioFrozen(pe)) return; // dropped
         ulong pci = window.PciBase + offset;

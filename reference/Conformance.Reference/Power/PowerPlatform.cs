@@ -75,6 +75,7 @@ public sealed class PowerPlatform
             if (c.MmioBase is { } regs) machine.AddUnit(c.Id, regs, 0x2000, p.Registers);
         }
         var opal = new OpalPci(built);
+        machine.AddTickable(opal); // a machine tick is a millisecond of the firmware's slot-reset clock
         foreach (var p in built)
         {
             // Root and downstream ports have slots skiboot can reset (PCI_SLOT_ID).
