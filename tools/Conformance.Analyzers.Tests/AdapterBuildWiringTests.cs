@@ -50,7 +50,7 @@ public sealed class AdapterBuildWiringTests
         return new Evaluation(props.GetProperty("WarningsNotAsErrors").GetString()!, props.GetProperty("TreatWarningsAsErrors").GetString()!, configs);
     }
 
-    private static IReadOnlySet<string> Ids(string list) =>
+    private static HashSet<string> Ids(string list) =>
         list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 
     private static bool IsPreset(string path) => Path.GetFileName(path) == "adapter.globalconfig";
