@@ -191,6 +191,8 @@ public sealed class UnmapWithoutInvalidationAnalyzer : DiagnosticAnalyzer
     {
         if (c.Operation is not IMethodBodyOperation body || c.ContainingSymbol is not IMethodSymbol method) return;
         if (!body.Descendants().Any(o => o is IInvocationOperation inv && Classify(inv, rules, c.CancellationToken) is { Kind: EffectKind.Clear })) return;
+        // a primitive is not checked; only its local functions would be, and they need the graph
+        if (IsPrimitive(method, rules, c.CancellationToken) && !body.Descendants().Any(o => o is ILocalFunctionOperation)) return;
         var cfg = ControlFlowGraph.Create(body, c.CancellationToken);
         Check(c, cfg, method, rules);
     }
@@ -363,7 +365,8 @@ public sealed class UnmapWithoutInvalidationAnalyzer : DiagnosticAnalyzer
         var names = rules.Names;
         if (names.IsClearName(m.Name)) return new Effect(EffectKind.Clear, inv, null);
         if (names.IsInvalidateName(m.Name)) return new Effect(EffectKind.Invalidate, inv, null);
-        if (m.ContainingType.IsType(MemoryType) || m.ContainingType.IsOrImplements(HostMemoryType))
+        if (m.Name.StartsWith("TryWrite", StringComparison.Ordinal) &&
+            (m.ContainingType.IsType(MemoryType) || m.ContainingType.IsOrImplements(HostMemoryType)))
             return MemoryWrite(inv);
         if (BatchAddNames.Contains(m.Name) && inv.Instance is { } instance && Strip(instance) is ILocalReferenceOperation batch)
             return new Effect(EffectKind.BatchAdd, inv, null, batch.Local);
