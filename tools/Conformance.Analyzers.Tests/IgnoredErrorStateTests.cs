@@ -100,6 +100,26 @@ public sealed class IgnoredErrorStateTests
         }
         """);
 
+    [Fact]
+    public Task Results_dropped_through_configure_await_as_task_or_get_result_are_flagged() => Check("""
+        namespace Conformance.Adapters.IntelVtd;
+        public sealed class TracingGuest(IGuest inner)
+        {
+            public ulong BytesMapped { get; private set; }
+            public async ValueTask<Result> MapAsync(ulong iova, ulong gpa, ulong size, CancellationToken ct)
+            {
+                {|DAK005:await inner.FullSpace!.MapAsync(iova, gpa, size, DmaAccess.ReadWrite, ct).ConfigureAwait(false);|}
+                {|DAK005:_ = await inner.FullSpace!.UnmapAsync(iova, size, ct).ConfigureAwait(true)|};
+                {|DAK005:await inner.AttachGroupAsync(1, ct).AsTask().ConfigureAwait(false);|}
+                {|DAK005:inner.DetachGroupAsync(1, ct).ConfigureAwait(false).GetAwaiter().GetResult();|}
+                {|DAK005:_ = inner.FullSpace!.MapAsync(iova, gpa, size, DmaAccess.Read, ct).ConfigureAwait(false)|};
+                var {|DAK005:r = await inner.AttachGroupAsync(2, ct).ConfigureAwait(false)|};
+                BytesMapped += size;
+                return Result.Ok;
+            }
+        }
+        """);
+
     // ---- negative -------------------------------------------------------------------------------
 
     [Fact]
@@ -174,6 +194,25 @@ public sealed class IgnoredErrorStateTests
             public ulong ForwardRead(ulong hostPhysical, int width) => platform.Mmio.Read(hostPhysical, width);
             public void ForwardConfig(Bdf dev, int offset, ref ulong value) => value = platform.Config.Read(dev, offset, 4);
             public string Dump(ulong a) => $"0x{platform.Mmio.Read(a, 8):x16}";
+        }
+        """);
+
+    [Fact]
+    public Task Results_awaited_with_configure_await_and_checked_are_clean() => Check("""
+        namespace Conformance.Adapters.IntelVtd;
+        public sealed class CheckedTracingGuest(IGuest inner)
+        {
+            public ulong BytesMapped { get; private set; }
+            public async ValueTask<Result> MapAsync(ulong iova, ulong gpa, ulong size, CancellationToken ct)
+            {
+                var r = await inner.FullSpace!.MapAsync(iova, gpa, size, DmaAccess.ReadWrite, ct).ConfigureAwait(false);
+                if (!r.IsOk) return r;
+                BytesMapped += size;
+                var attached = inner.AttachGroupAsync(1, ct).AsTask().ConfigureAwait(false).GetAwaiter().GetResult();
+                if (!attached.IsOk) return attached;
+                await Task.Delay(1, ct).ConfigureAwait(false);
+                return await inner.DetachGroupAsync(1, ct).ConfigureAwait(false);
+            }
         }
         """);
 }

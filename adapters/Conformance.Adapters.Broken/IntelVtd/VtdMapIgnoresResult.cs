@@ -19,7 +19,7 @@ public sealed class VtdMapIgnoresResult : VtdVariantFactory
 
         public override async ValueTask<Result> MapAsync(ulong iova, ulong guestPhysical, ulong size, DmaAccess access, CancellationToken cancellationToken)
         {
-            await base.MapAsync(iova, guestPhysical, size, access, cancellationToken);
+            await base.MapAsync(iova, guestPhysical, size, access, cancellationToken).ConfigureAwait(false);
             BytesMapped += size;
             return Result.Ok;
         }

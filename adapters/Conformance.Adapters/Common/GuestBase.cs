@@ -293,7 +293,13 @@ public abstract class GuestBase : IGuest
     public async ValueTask<Result> DestroyAsync(CancellationToken cancellationToken)
     {
         if (_destroyed) return Result.Ok;
-        foreach (var g in _groups.ToList()) await DetachGroupAsync(g, cancellationToken).ConfigureAwait(false);
+        // Teardown goes on whatever a detach answers; the first failure is what DestroyAsync answers at the end.
+        Result detached = Result.Ok;
+        foreach (var g in _groups.ToList())
+        {
+            var r = await DetachGroupAsync(g, cancellationToken).ConfigureAwait(false);
+            if (!r.IsOk && detached.IsOk) detached = r;
+        }
         await OnDestroyAsync(cancellationToken).ConfigureAwait(false);
         // Free what backs the guest now: unpinned frames may have been migrated since they were allocated.
         var backing = CpuMap.Entries.Where(e => e.Kind == CpuMapKind.Ram).Select(e => e.HostPhysical).ToList();
@@ -307,7 +313,7 @@ public abstract class GuestBase : IGuest
         _virtualMsix.Clear();
         _destroyed = true;
         Host.Forget(this);
-        return Result.Ok;
+        return detached;
     }
 
     /// <summary>Platform part of teardown (free tables). Groups are already detached.</summary>

@@ -38,7 +38,9 @@ public abstract class HostAdapterBase(IPlatformAccess platform, AdapterCapabilit
         var r = await guest.InitializeAsync(cancellationToken).ConfigureAwait(false);
         if (!r.IsOk)
         {
+#pragma warning disable DAK005 // the creation's error is the answer; destroying the half-made guest is best effort
             await guest.DestroyAsync(cancellationToken).ConfigureAwait(false);
+#pragma warning restore DAK005
             return r.Error;
         }
         _guests.Add(guest);
@@ -47,6 +49,7 @@ public abstract class HostAdapterBase(IPlatformAccess platform, AdapterCapabilit
 
     protected abstract GuestBase NewGuest(GuestConfig config);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "DAK005", Justification = "DisposeAsync has no result to answer with; each guest's DestroyAsync is best effort here.")]
     public async ValueTask DisposeAsync()
     {
         foreach (var g in _guests.ToList()) await g.DestroyAsync(CancellationToken.None).ConfigureAwait(false);

@@ -58,6 +58,32 @@ public sealed class IgnoredErrorStateAnalyzer : DiagnosticAnalyzer
         return t;
     }
 
+    /// <summary>
+    /// The call whose result this is, through <c>await</c>, conversions and the task plumbing that only passes the
+    /// result on: <c>x.ConfigureAwait(bool)</c>, <c>x.AsTask()</c>, <c>x.Preserve()</c>, <c>x.GetAwaiter().GetResult()</c>
+    /// on a <c>Task</c>/<c>ValueTask</c> (or its configured awaitable). <c>await x.ConfigureAwait(false)</c> awaits a
+    /// <c>ConfiguredValueTaskAwaitable&lt;Result&gt;</c>; the result dropped is still <c>x</c>'s.
+    /// </summary>
+    private static IOperation? Unwrap(IOperation? value)
+    {
+        while (true)
+        {
+            switch (value)
+            {
+                case IAwaitOperation aw: value = aw.Operation; break;
+                case IConversionOperation conv: value = conv.Operand; break;
+                case IInvocationOperation { Instance: { } instance, TargetMethod.Name: "ConfigureAwait" or "AsTask" or "Preserve" or "GetAwaiter" or "GetResult" } pass
+                    when IsTaskPlumbing(pass.TargetMethod.ContainingType):
+                    value = instance; break;
+                default: return value;
+            }
+        }
+    }
+
+    private static bool IsTaskPlumbing(INamedTypeSymbol? t) =>
+        t is not null && t.ContainingNamespace?.ToDisplayString() is "System.Threading.Tasks" or "System.Runtime.CompilerServices" &&
+        t.Name is "Task" or "ValueTask" or "ConfiguredTaskAwaitable" or "ConfiguredValueTaskAwaitable" or "TaskAwaiter" or "ValueTaskAwaiter" or "ConfiguredTaskAwaiter" or "ConfiguredValueTaskAwaiter";
+
     private static bool IsMustCheck(ITypeSymbol? t, ImmutableHashSet<string> types) =>
         ResultType(t) is { } r && types.Contains(r.FullTypeName());
 
@@ -75,9 +101,7 @@ public sealed class IgnoredErrorStateAnalyzer : DiagnosticAnalyzer
         };
         if (value is null || (c.Operation is ISimpleAssignmentOperation && c.Operation.Parent is not IExpressionStatementOperation)) return;
         if (c.Operation is IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IDiscardOperation } }) return; // reported for the assignment
-        while (value is IAwaitOperation or IConversionOperation)
-            value = value is IAwaitOperation aw ? aw.Operation : ((IConversionOperation)value).Operand;
-        if (value is not IInvocationOperation inv) return;
+        if (Unwrap(value) is not IInvocationOperation inv) return;
         string? what = null;
         if (IsMustCheck(inv.TargetMethod.ReturnType, types))
             what = $"The {ResultType(inv.TargetMethod.ReturnType)!.Name} of '{inv.TargetMethod.Name}' is discarded; check it (IsOk / the return code) and act on the error";
@@ -93,9 +117,7 @@ public sealed class IgnoredErrorStateAnalyzer : DiagnosticAnalyzer
         var d = (IVariableDeclaratorOperation)c.Operation;
         var init = d.Initializer?.Value ?? (d.Parent as IVariableDeclarationOperation)?.Initializer?.Value;
         if (init is null) return;
-        while (init is IAwaitOperation or IConversionOperation)
-            init = init is IAwaitOperation aw ? aw.Operation : ((IConversionOperation)init).Operand;
-        if (init is not IInvocationOperation inv || !IsMustCheck(d.Symbol.Type, types)) return;
+        if (Unwrap(init) is not IInvocationOperation inv || !IsMustCheck(d.Symbol.Type, types)) return;
         var scope = d.Syntax.Ancestors().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax);
         if (scope is null) return;
         var model = d.SemanticModel!;
