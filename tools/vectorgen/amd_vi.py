@@ -245,23 +245,23 @@ for level, shift in ((1, 13), (1, 16), (2, 22)):
 
 @vec
 def _():
-    v = V("amdvi-nextlevel-7-size-not-above-level", "§2.2.3.2: a NextLevel=7 entry at level 2 encoding a 1 MiB page (not larger than the level's 2 MiB) is invalid: IO_PAGE_FAULT with PR and RZ.")
+    v = V("amdvi-nextlevel-7-size-not-above-level", "§2.2.3.2: a NextLevel=7 entry at level 2 encoding a 1 MiB page (not larger than the level's 2 MiB) is invalid: IO_PAGE_FAULT with PR (VBox: RZ stays clear for level encodings).")
     v.enable(); top = v.domain()
     v.map(top, 4, 0x200000, 0x400000 | 0x7f000, page_level=2, nl=7)
     v.fault(DEV, 0x200000)
-    v.event(evt_lo(IO_PAGE_FAULT, DEV_ID, 5, PR | RZ), 0x200000)
+    v.event(evt_lo(IO_PAGE_FAULT, DEV_ID, 5, PR), 0x200000)
     v.write()
 
 @vec
 def _():
-    v = V("amdvi-level-skip", "§2.2.3: a level-4 PDE with NextLevel=1 skips levels 3 and 2; addresses whose skipped index bits are zero translate, others are IO_PAGE_FAULT (PR, RZ).")
+    v = V("amdvi-level-skip", "§2.2.3: a level-4 PDE with NextLevel=1 skips levels 3 and 2; addresses whose skipped index bits are zero translate, others are IO_PAGE_FAULT (PR).")
     v.enable(); top = v.domain()
     l1 = v.page()
     v.mw(top, l1 | (1 << 9) | IR_ | IW_ | 1, comment="level-4 PDE: NextLevel 1")
     v.mw(l1 + 5 * 8, 0x777000 | IR_ | IW_ | 1, comment="level-1 PTE index 5")
     v.ok(DEV, 0x5010, 0x777010)
     v.fault(DEV, 0x205010, comment="level-2 index 1 is not zero")
-    v.event(evt_lo(IO_PAGE_FAULT, DEV_ID, 5, PR | RZ), 0x205010)
+    v.event(evt_lo(IO_PAGE_FAULT, DEV_ID, 5, PR), 0x205010)
     v.write()
 
 @vec

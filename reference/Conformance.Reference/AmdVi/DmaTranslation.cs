@@ -49,9 +49,9 @@ public sealed partial class AmdViUnit
             return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present | AmdViEventFlags.Permission,
                 $"DTE Mode 0 with IR={(dte.ReadPermission ? 1 : 0)} IW={(dte.WritePermission ? 1 : 0)} denies the {(write ? "write" : "read")}");
         }
-        // 9. Mode 7 or more levels than EFR.HATS: not translatable (VBox treats Mode > 6 as an I/O page fault).
+        // 9. Mode 7 or more levels than EFR.HATS: not translatable (VBox: IO_PAGE_FAULT with PR, "invalid level encoding").
         if (dte.Mode > ExtendedFeature.HostLevels)
-            return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present | AmdViEventFlags.ReservedOrInvalid,
+            return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present,
                 $"DTE Mode {dte.Mode} is {(dte.Mode == 7 ? "reserved" : $"beyond EFR.HATS ({ExtendedFeature.HostLevels} levels)")}");
         // 10. The IOTLB, then the walk.
         if (Iotlb.TryLookup(dte.DomainId, address, out var hit))
@@ -77,7 +77,8 @@ public sealed partial class AmdViUnit
             case HostWalkResult.PermissionDenied:
                 return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present | AmdViEventFlags.Permission, why);
             default:
-                return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present | AmdViEventFlags.ReservedOrInvalid, why);
+                // Invalid level encodings: VBox raises IO_PAGE_FAULT with PR set and RZ clear.
+                return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present, why);
         }
     }
 

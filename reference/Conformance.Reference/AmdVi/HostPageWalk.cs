@@ -16,7 +16,7 @@ public enum HostWalkResult
     NotPresent,
     /// <summary>IO_PAGE_FAULT, PR=1 PE=1.</summary>
     PermissionDenied,
-    /// <summary>IO_PAGE_FAULT, PR=1 RZ=1 (bad NextLevel, skipped-level address bits, bad page-size encoding).</summary>
+    /// <summary>IO_PAGE_FAULT, PR=1 (bad NextLevel, skipped-level address bits, bad page-size encoding; VBox logs these without RZ).</summary>
     InvalidLevel,
     /// <summary>IO_PAGE_FAULT: address above what the DTE's Mode translates.</summary>
     AddressBeyondMode,
@@ -26,9 +26,11 @@ public enum HostWalkResult
 
 /// <summary>
 /// §2.2.3 "I/O Page Tables for Host Translations": walks from the DTE's root with Mode levels. Order per level
-/// (VBox iommuAmdWalkIoPageTable, QEMU fetch_pte): fetch (PAGE_TAB_HARDWARE_ERROR), PR, AND the IR/IW rights,
-/// NextLevel validity (must be below the current level; 7 = page-size encoded leaf; skipped levels need zero
-/// address bits), then the requested right at the leaf.
+/// (VBox iommuAmdWalkIoPageTable, QEMU fetch_pte): the DTE's IR/IW first, then per level fetch
+/// (PAGE_TAB_HARDWARE_ERROR), PR, the requested right of this entry (the rights are AND-ed down the walk, so the
+/// first entry lacking it ends the walk with PE), then NextLevel validity (below the current level; 7 = page-size
+/// encoded leaf; skipped levels need zero address bits). NextLevel 0 maps a page of the level's own size (QEMU
+/// PTE_LEVEL_PAGE_SIZE, Linux fetch_pte; VBox assumes 4 KiB there).
 /// </summary>
 public static class HostPageWalk
 {
@@ -44,6 +46,12 @@ public static class HostPageWalk
         {
             why = $"address 0x{address:x} is beyond the {width}-bit space of DTE Mode {mode}";
             return HostWalkResult.AddressBeyondMode;
+        }
+        // 2. The DTE's own IR/IW (VBox checks them as the root's permissions before the first fetch).
+        if (write ? !dteWrite : !dteRead)
+        {
+            why = $"the DTE denies {(write ? "write (IW=0)" : "read (IR=0)")}";
+            return HostWalkResult.PermissionDenied;
         }
         bool r = dteRead, w = dteWrite;
         ulong table = root;
@@ -66,9 +74,15 @@ public static class HostPageWalk
                 why = $"level-{level} entry 0x{raw:x16} at 0x{entryAddress:x} is not present";
                 return HostWalkResult.NotPresent;
             }
-            // 4. Rights are AND-ed from the DTE through every level.
+            // 4. Rights are AND-ed from the DTE through every level; the first entry without the requested right ends the walk.
             r &= e.ReadPermission;
             w &= e.WritePermission;
+            if (write ? !w : !r)
+            {
+                failedEntryAddress = entryAddress;
+                why = $"level-{level} entry 0x{raw:x16} at 0x{entryAddress:x} denies {(write ? "write (IW=0)" : "read (IR=0)")}";
+                return HostWalkResult.PermissionDenied;
+            }
             int next = e.NextLevel;
             int pageShift;
             if (next == 0)
@@ -105,13 +119,7 @@ public static class HostPageWalk
                 level = next;
                 continue;
             }
-            // 6. The leaf: the requested right must have survived the walk.
-            if (write ? !w : !r)
-            {
-                why = $"the walk to level-{level} entry 0x{raw:x16} grants {(r ? "R" : "")}{(w ? "W" : "")}{(!r && !w ? "no access" : "")}, not {(write ? "write" : "read")}";
-                failedEntryAddress = entryAddress;
-                return HostWalkResult.PermissionDenied;
-            }
+            // 6. The leaf.
             ulong mask = (1UL << pageShift) - 1;
             result = new HostTranslation(e.Address & ~mask, pageShift, r, w);
             return HostWalkResult.Ok;
