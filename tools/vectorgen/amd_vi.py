@@ -190,8 +190,8 @@ def _():
     v = V("amdvi-register-masks", "§3.4: device table base keeps 51:12 and Size 8:0; head/tail pointers keep 18:4; the Run status bits follow IOMMUEn with EventLogEn/CmdBufEn and are read-only; the interrupt bits are RW1C.")
     v.rw(DEVTAB, 0xffffffffffffffff)
     v.rr(DEVTAB, 0x000ffffffffff1ff)
-    v.rw(CMD_TAIL, 0xffffffffffffffff)
-    v.rr(CMD_TAIL, 0x7fff0)
+    v.rw(CMD_TAIL, 0xfffffffffff80fff, comment="only bits 18:4 are the pointer")
+    v.rr(CMD_TAIL, 0xff0)
     v.rw(CMD_TAIL, 0)
     v.rr(STATUS, 0, comment="nothing runs before IOMMUEn")
     v.enable()
@@ -496,10 +496,12 @@ def _():
 for name, q0, q1, what in (
         ("bad-opcode", 0x9 << 60, 0, "opcode 9 is undefined"),
         ("prefetch-without-prefsup", 0x6 << 60, 0, "PREFETCH_IOMMU_PAGES without EFR.PrefSup"),
+        ("iotlb-without-iotlbsup", INV_IOTLB << 60, 0, "INVALIDATE_IOTLB_PAGES without IOTLB support"),
         ("devtab-reserved", (INV_DEVTAB << 60) | (1 << 16), 0, "INVALIDATE_DEVTAB_ENTRY with reserved bit 16"),
-        ("pages-reserved", INV_PAGES << 60, 1 << 3, "INVALIDATE_IOMMU_PAGES with reserved bit 67")):
+        ("pages-reserved", INV_PAGES << 60, 1 << 3, "INVALIDATE_IOMMU_PAGES with reserved bit 67"),
+        ("completion-wait-reserved", (COMPLETION_WAIT << 60) | (1 << 52), 0, "COMPLETION_WAIT with reserved bit 52")):
     def mk(name=name, q0=q0, q1=q1, what=what):
-        v = V(f"amdvi-illegal-command-{name}", f"§2.4: {what}: ILLEGAL_COMMAND_ERROR (code 5) with the command's address, CmdBufRun clears and the head stays on it until software re-enables CmdBufEn.")
+        v = V(f"amdvi-illegal-command-{name}", f"§2.4: {what}: ILLEGAL_COMMAND_ERROR (code 5) with the command's address; the fetched command has advanced the head, CmdBufRun clears until software re-enables CmdBufEn, and processing resumes after it.")
         v.enable()
         v.cmd((COMPLETION_WAIT << 60) | 0x5000 | 1, 1)
         v.cmd(q0, q1, comment=what)
@@ -507,10 +509,8 @@ for name, q0, q1, what in (
         v.tick(8)
         v.mr(0x5000, 1)
         v.event(ILLEGAL_CMD << 60, v.cmdbuf + 16)
-        v.rr(CMD_HEAD, 16)
+        v.rr(CMD_HEAD, 32)
         v.rr(STATUS, 0, mask=CMDBUF_RUN)
-        v.mw(v.cmdbuf + 16, (COMPLETION_WAIT << 60) | 0x5000 | 1, comment="software fixes the command")
-        v.mw(v.cmdbuf + 24, 3)
         v.tick(8)
         v.mr(0x5000, 1, comment="still halted")
         v.control(clear=CMDBUF_EN); v.control(CMDBUF_EN)
@@ -520,10 +520,27 @@ for name, q0, q1, what in (
         v.write()
     vec(mk)
 
+@vec
+def _():
+    v = V("amdvi-ring-base-writes", "§3.4.2/§3.4.3: a ring base write is ignored while the ring runs or with a length below 8; otherwise it clears head and tail. Pointers beyond the ring are ignored.")
+    v.enable()
+    v.rw(CMDBUF, 0x300000 | (8 << 56), comment="CmdBufRun: ignored")
+    v.rr(CMDBUF, v.cmdbuf | (8 << 56))
+    v.control(clear=CMDBUF_EN)
+    v.rw(CMDBUF, 0x300000 | (7 << 56), comment="ComLen 7: ignored")
+    v.rr(CMDBUF, v.cmdbuf | (8 << 56))
+    v.rw(CMD_TAIL, 0x40)
+    v.rw(CMD_TAIL, 0x1000, comment="beyond the 4 KiB ring: ignored")
+    v.rr(CMD_TAIL, 0x40)
+    v.rw(CMDBUF, 0x300000 | (9 << 56))
+    v.rr(CMDBUF, 0x300000 | (9 << 56))
+    v.rr(CMD_TAIL, 0, comment="cleared by the base write")
+    v.write()
+
 # ------------------------------------------------------------------------- event log
 @vec
 def _():
-    v = V("amdvi-event-log-overflow", "§2.5: a 256-entry log holds 255 events; the next sets EventOverflow, clears EventLogRun and is dropped; software drains it, clears EventOverflow (RW1C) and re-enables EventLogEn.")
+    v = V("amdvi-event-log-overflow", "§2.5: a 256-entry log holds 255 events; the next sets EventOverflow, clears EventLogRun and is dropped; software drains it and re-enables EventLogEn, which clears EventOverflow.")
     v.enable(); v.domain(mode=3)
     for i in range(255):
         v.fault(DEV, i << 12)
@@ -533,7 +550,6 @@ def _():
     v.rr(STATUS, EVT_OVF, mask=EVT_OVF | EVT_RUN)
     v.rr(EVT_TAIL, 255 * 16, comment="dropped")
     v.rw(EVT_HEAD, 255 * 16)
-    v.rw(STATUS, EVT_OVF)
     v.control(clear=EVT_LOG_EN); v.control(EVT_LOG_EN)
     v.rr(STATUS, EVT_RUN, mask=EVT_OVF | EVT_RUN)
     v.fault(DEV, 0x101000)

@@ -120,25 +120,26 @@ public class AmdViCommandTests
     [InlineData(0x1UL << 60 | 1UL << 52, 0UL)]        // COMPLETION_WAIT reserved bit 52
     [InlineData(0x5UL << 60, 1UL)]                    // INVALIDATE_INTERRUPT_TABLE reserved second quadword
     [InlineData(0x8UL << 60 | 1UL, 0UL)]              // INVALIDATE_IOMMU_ALL reserved bit
+    [InlineData(0x4UL << 60, 0UL)]                    // INVALIDATE_IOTLB_PAGES without IOTLB support
     public void An_illegal_command_logs_ILLEGAL_COMMAND_ERROR_with_its_address_and_halts_the_buffer(ulong q0, ulong q1)
     {
         var (t, _) = Mapped();
-        t.InvalidateDte(Dev.RequesterId);
+        t.CompletionWait(0x5000, 1);
         t.Command(q0, q1);
-        t.InvalidateDte(Dev2.RequesterId);
-        Assert.Equal(1, t.Unit.Tick(10));
+        t.CompletionWait(0x5000, 2);
+        Assert.Equal(2, t.Unit.Tick(10));                                    // the first command and the illegal one
+        Assert.Equal(1UL, t.Read64(0x5000));
         var e = Assert.Single(t.LogEntries());
         Assert.Equal(AmdViEventType.IllegalCommandError, e.Type);
         Assert.Equal(t.CommandBuffer + 16, e.Address);
-        Assert.Equal(16UL, t.Reg(CommandHead));
+        Assert.Equal(32UL, t.Reg(CommandHead));                              // fetched, so the head moved past it
         Assert.Equal(0UL, t.Reg(AmdViRegisterOffsets.Status) & (ulong)StatusBits.CommandBufferRun);
         Assert.Equal(0, t.Unit.Tick(10));
-        // Software fixes the command and restarts: CmdBufEn off and on.
-        t.Write64(t.CommandBuffer + 16, AmdViTables.Op(2) | Dev.RequesterId);
-        t.Write64(t.CommandBuffer + 24, 0);
+        // Software restarts the buffer: CmdBufEn off and on; processing resumes after the illegal command.
         t.SetControl(ControlBits.None, ControlBits.CommandBufferEnable);
         t.SetControl(ControlBits.CommandBufferEnable);
-        Assert.Equal(2, t.Unit.Tick(10));
+        Assert.Equal(1, t.Unit.Tick(10));
+        Assert.Equal(2UL, t.Read64(0x5000));
     }
 
     [Fact]
@@ -149,10 +150,28 @@ public class AmdViCommandTests
         t.SetReg(CommandBufferBase, 0x8000_0000UL | 8UL << 56);
         t.SetControl(ControlBits.CommandBufferEnable);
         t.SetReg(CommandTail, 16);
+        Assert.Equal(0x8000_0000UL | 8UL << 56, t.Reg(CommandBufferBase));
         Assert.Equal(0, t.Unit.Tick(1));
         var e = Assert.Single(t.LogEntries());
         Assert.Equal(AmdViEventType.CommandHardwareError, e.Type);
         Assert.Equal(0x8000_0000UL, e.Address);
+    }
+
+    [Fact]
+    public void Ring_base_writes_are_ignored_while_running_or_below_256_entries_and_clear_head_and_tail()
+    {
+        var (t, _) = Mapped();
+        ulong cmd = t.Reg(CommandBufferBase);
+        t.SetReg(CommandBufferBase, 0x30_0000UL | 8UL << 56);                 // CmdBufRun: ignored
+        Assert.Equal(cmd, t.Reg(CommandBufferBase));
+        t.SetControl(ControlBits.None, ControlBits.CommandBufferEnable);
+        t.SetReg(CommandBufferBase, 0x30_0000UL | 7UL << 56);                 // ComLen 7: ignored
+        Assert.Equal(cmd, t.Reg(CommandBufferBase));
+        t.SetReg(CommandTail, 0x40);
+        t.SetReg(CommandTail, 0x1000);                                       // beyond the 4 KiB ring: ignored
+        Assert.Equal(0x40UL, t.Reg(CommandTail));
+        t.SetReg(CommandBufferBase, 0x30_0000UL | 9UL << 56);
+        Assert.Equal((0x30_0000UL | 9UL << 56, 0UL, 0UL), (t.Reg(CommandBufferBase), t.Reg(CommandHead), t.Reg(CommandTail)));
     }
 
     [Fact]

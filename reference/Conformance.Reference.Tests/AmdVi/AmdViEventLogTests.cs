@@ -10,7 +10,7 @@ public class AmdViEventLogTests
     private static readonly Bdf Dev = new(0, 0, 3, 0);
 
     [Fact]
-    public void A_full_log_sets_EventOverflow_stops_EventLogRun_and_drops_the_entry_until_software_restarts_it()
+    public void A_full_log_sets_EventOverflow_stops_EventLogRun_and_drops_the_entry_until_software_reenables_it()
     {
         var t = new AmdViTables().Enable(eventLen: 8);   // 256 entries: 255 fit
         t.SetDte(Dev.RequesterId, AmdViTables.DteQ0(t.AllocPage(), 3), 5);
@@ -21,11 +21,11 @@ public class AmdViEventLogTests
         ulong status = t.Reg(AmdViRegisterOffsets.Status);
         Assert.Equal((ulong)StatusBits.EventOverflow, status & (ulong)(StatusBits.EventOverflow | StatusBits.EventLogRun));
         Assert.Equal(255 * 16UL, t.Reg(EventTail));
-        // Software drains the log, clears EventOverflow (RW1C) and turns EventLogEn off and on.
+        // Software drains the log and turns EventLogEn off and on, which also clears EventOverflow (VBox).
         t.SetReg(EventHead, t.Reg(EventTail));
-        t.SetReg(AmdViRegisterOffsets.Status, (ulong)StatusBits.EventOverflow);
         t.SetControl(ControlBits.None, ControlBits.EventLogEnable);
         t.SetControl(ControlBits.EventLogEnable);
+        Assert.Equal((ulong)StatusBits.EventLogRun, t.Reg(AmdViRegisterOffsets.Status) & (ulong)(StatusBits.EventOverflow | StatusBits.EventLogRun));
         _ = t.Dma(Dev, 0x10_1000);
         Assert.Equal(0x10_1000UL, Assert.Single(t.LogEntries()).Address);
     }
@@ -58,8 +58,8 @@ public class AmdViEventLogTests
         Assert.Equal(efr, t.Reg(AmdViRegisterOffsets.ExtendedFeature));      // read-only
         t.SetReg(DeviceTableBase, ulong.MaxValue);
         Assert.Equal(0x000F_FFFF_FFFF_F1FFUL, t.Reg(DeviceTableBase));
-        t.SetReg(CommandTail, ulong.MaxValue);
-        Assert.Equal(0x7FFF0UL, t.Reg(CommandTail));
+        t.SetReg(CommandTail, 0xFFFF_FFFF_FFF8_0FFFUL);
+        Assert.Equal(0xFF0UL, t.Reg(CommandTail));                           // pointer bits 18:4 only
         t.SetControl(ControlBits.IommuEnable | ControlBits.EventLogEnable | ControlBits.CommandBufferEnable);
         Assert.Equal((ulong)(StatusBits.EventLogRun | StatusBits.CommandBufferRun), t.Reg(AmdViRegisterOffsets.Status, 4));
         t.SetReg(AmdViRegisterOffsets.Status, ulong.MaxValue);                // the Run bits are read-only

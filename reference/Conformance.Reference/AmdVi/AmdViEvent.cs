@@ -13,6 +13,7 @@ public enum AmdViEventType
     InvalidDeviceRequest = 0x8,
     InvalidPprRequest = 0x9,
     EventCounterZero = 0x10,
+    GuestEventFault = 0x11,
 }
 
 /// <summary>§2.5.3 IO_PAGE_FAULT / ILLEGAL_DEV_TABLE_ENTRY / hardware-error flag bits (entry bits 59:48).</summary>
@@ -73,6 +74,7 @@ public readonly record struct AmdViEventEntry(ulong Lo, ulong Hi)
         AmdViEventType.InvalidDeviceRequest => "INVALID_DEVICE_REQUEST",
         AmdViEventType.InvalidPprRequest => "INVALID_PPR_REQUEST",
         AmdViEventType.EventCounterZero => "EVENT_COUNTER_ZERO",
+        AmdViEventType.GuestEventFault => "GUEST_EVENT_FAULT",
         _ => $"EVENT_0x{(int)type:x}",
     };
 

@@ -44,8 +44,8 @@ public sealed partial class AmdViUnit : IMmioRegion, ITickable
     private void DefineRegisters()
     {
         _regs.Define(DeviceTableBase, 0, AddressMask | 0x1FF);
-        _regs.Define(CommandBufferBase, 0, AddressMask | 0xFUL << 56);
-        _regs.Define(EventLogBase, 0, AddressMask | 0xFUL << 56);
+        _regs.Define(CommandBufferBase, 0);                              // written through WriteRingRegister
+        _regs.Define(EventLogBase, 0);
         ulong control = 0xFFFF;                                           // bits 15:0 (IOMMUEn .. PPREn)
         if (ExtendedFeature.GuestTranslationSupported) control |= (ulong)ControlBits.GuestTranslationEnable;
         if (ExtendedFeature.XtSupported) control |= (ulong)(ControlBits.XtEnable | ControlBits.InterruptCapXtEnable);
@@ -56,10 +56,10 @@ public sealed partial class AmdViUnit : IMmioRegion, ITickable
         _regs.Define(PprLogBase, 0);
         // XT general interrupt control (Linux union intcapxt): DM 2, Destination[23:0] 31:8, Vector 39:32, Destination[31:24] 63:56.
         if (ExtendedFeature.XtSupported) _regs.Define(EventInterruptXt, 0, 0xFF00_00FF_FFFF_FF04);
-        _regs.Define(CommandHead, 0, PointerMask);
-        _regs.Define(CommandTail, 0, PointerMask);
-        _regs.Define(EventHead, 0, PointerMask);
-        _regs.Define(EventTail, 0, PointerMask);
+        _regs.Define(CommandHead, 0);
+        _regs.Define(CommandTail, 0);
+        _regs.Define(EventHead, 0);
+        _regs.Define(EventTail, 0);
         _regs.Define(AmdViRegisterOffsets.Status, 0, 0,
             (ulong)(StatusBits.EventOverflow | StatusBits.EventLogInterrupt | StatusBits.CompletionWaitInterrupt | StatusBits.PprOverflow | StatusBits.PprInterrupt));
     }
@@ -76,15 +76,69 @@ public sealed partial class AmdViUnit : IMmioRegion, ITickable
     {
         if (width is not (1 or 2 or 4 or 8) || offset >= BlockSize) return;
         if (width < 8) value &= (1UL << (8 * width)) - 1;
-        ulong end = offset + (ulong)width;
-        bool Touches(int register) => offset < (ulong)(register + 8) && (ulong)register < end;
-
         var before = Control;
-        _regs.Write(offset, width, value);
-        if (Touches(AmdViRegisterOffsets.Control)) AfterControlWrite(before, Control);
-        // QEMU amdvi_handle_cmdbase / amdvi_handle_evtbase: a new base restarts the ring at offset 0.
-        if (Touches(CommandBufferBase) && (Status & StatusBits.CommandBufferRun) == 0) _regs.Set(CommandHead, 0);
-        if (Touches(EventLogBase) && (Status & StatusBits.EventLogRun) == 0) { _regs.Set(EventHead, 0); _regs.Set(EventTail, 0); }
+        // Ring registers take whole-register semantics (below); every other byte is an ordinary RW/RW1C write.
+        var rings = RingRegisters;
+        for (int i = 0; i < width; i++)
+        {
+            ulong at = offset + (ulong)i;
+            if (!rings.Any(r => at >= (ulong)r && at < (ulong)r + 8)) _regs.Write(at, 1, (value >> (8 * i)) & 0xFF);
+        }
+        foreach (int r in rings)
+        {
+            if (offset < (ulong)r + 8 && (ulong)r < offset + (ulong)width) WriteRingRegister(r, Merge(r, offset, width, value));
+        }
+        if (offset < (ulong)AmdViRegisterOffsets.Control + 8 && (ulong)AmdViRegisterOffsets.Control < offset + (ulong)width)
+            AfterControlWrite(before, Control);
+    }
+
+    private static readonly int[] RingRegisters = [CommandBufferBase, EventLogBase, CommandHead, CommandTail, EventHead, EventTail];
+
+    /// <summary>The register's current value with the bytes of this write put in.</summary>
+    private ulong Merge(int register, ulong offset, int width, ulong value)
+    {
+        ulong merged = _regs.Get(register);
+        for (int i = 0; i < width; i++)
+        {
+            long b = (long)(offset + (ulong)i) - register;
+            if (b is < 0 or > 7) continue;
+            merged = (merged & ~(0xFFUL << (int)(8 * b))) | ((value >> (8 * i)) & 0xFF) << (int)(8 * b);
+        }
+        return merged;
+    }
+
+    /// <summary>
+    /// §3.4.2/§3.4.3/§3.4.9/§3.4.10 (behaviour as VirtualBox's DevIommuAmd implements the spec's "undefined" cases):
+    /// a base register is ignored while its ring runs or with a length below 8 (256 entries), and writing it clears
+    /// head and tail; a head/tail pointer beyond the ring is ignored, and so is a write to the head the IOMMU is
+    /// consuming (command head) or the tail it is producing (event tail) while that ring runs.
+    /// </summary>
+    private void WriteRingRegister(int register, ulong raw)
+    {
+        bool cmdRun = (Status & StatusBits.CommandBufferRun) != 0, evtRun = (Status & StatusBits.EventLogRun) != 0;
+        switch (register)
+        {
+            case CommandBufferBase or EventLogBase:
+            {
+                bool running = register == CommandBufferBase ? cmdRun : evtRun;
+                ulong v = raw & (AddressMask | 0xFUL << 56);
+                if (running || ((v >> 56) & 0xF) < 8) return;
+                _regs.Set(register, v);
+                int head = register == CommandBufferBase ? CommandHead : EventHead;
+                _regs.Set(head, 0);
+                _regs.Set(head + 8, 0);
+                return;
+            }
+            default:
+            {
+                ulong size = register is CommandHead or CommandTail ? CommandBufferBytes : EventLogBytes;
+                ulong v = raw & PointerMask;
+                if (v >= size) return;
+                if ((register == CommandHead && cmdRun) || (register == EventTail && evtRun)) return;
+                _regs.Set(register, v);
+                return;
+            }
+        }
     }
 
     /// <summary>
@@ -96,8 +150,9 @@ public sealed partial class AmdViUnit : IMmioRegion, ITickable
         bool Rose(ControlBits bit) => (after & bit) != 0 && ((before & bit) == 0 || (before & ControlBits.IommuEnable) == 0);
         bool on = (after & ControlBits.IommuEnable) != 0;
         ulong set = 0, clear = 0;
+        // VBox iommuAmdCtrl_w: (re-)enabling the log also clears EventOverflow.
         if (!on || (after & ControlBits.EventLogEnable) == 0) clear |= (ulong)StatusBits.EventLogRun;
-        else if (Rose(ControlBits.EventLogEnable)) set |= (ulong)StatusBits.EventLogRun;
+        else if (Rose(ControlBits.EventLogEnable)) { set |= (ulong)StatusBits.EventLogRun; clear |= (ulong)StatusBits.EventOverflow; }
         if (!on || (after & ControlBits.CommandBufferEnable) == 0) clear |= (ulong)StatusBits.CommandBufferRun;
         else if (Rose(ControlBits.CommandBufferEnable)) set |= (ulong)StatusBits.CommandBufferRun;
         _regs.SetBits(AmdViRegisterOffsets.Status, set, clear);

@@ -54,14 +54,16 @@ public sealed partial class AmdViUnit
     /// <summary>ComLen 59:56: 2^ComLen entries; encodings below 8 are reserved and read as 8.</summary>
     private ulong CommandBufferBytes => 16UL << Math.Max(8, (int)((_regs.Get(CommandBufferBase) >> 56) & 0xF));
 
-    /// <summary>Commands executed since reset (observation for tests).</summary>
+    /// <summary>Commands executed without error since reset (observation for tests).</summary>
     public int CommandsExecuted { get; private set; }
 
     /// <summary>
     /// §2.4: with CmdBufRun, executes up to <paramref name="count"/> commands from head towards tail. A command
-    /// that cannot be read (COMMAND_HARDWARE_ERROR) or is illegal (ILLEGAL_COMMAND_ERROR: unknown or unsupported
-    /// opcode, reserved bits set) is logged with its address; CmdBufRun clears and the head stays on it until
-    /// software re-enables CmdBufEn.
+    /// that cannot be read is logged as COMMAND_HARDWARE_ERROR with the head left on it; a fetched command advances
+    /// the head before it runs (VBox iommuAmdR3CmdThread, QEMU amdvi_cmdbuf_run), and if it is illegal
+    /// (ILLEGAL_COMMAND_ERROR: unknown or unsupported opcode, reserved bits set) or its store fails
+    /// (COMMAND_HARDWARE_ERROR) the event carries its address. Either error clears CmdBufRun until software
+    /// re-enables CmdBufEn.
     /// </summary>
     public int Tick(int count)
     {
@@ -79,17 +81,16 @@ public sealed partial class AmdViUnit
                 Halt(AmdViEventEntry.Make(AmdViEventType.CommandHardwareError, 0, 0, AmdViEventFlags.None, at, HardwareErrorType.MasterAbort));
                 break;
             }
-            // 2. Execute; an illegal command halts the buffer.
+            // 2. Advance the head, then execute; an illegal command halts the buffer.
+            _regs.Set(CommandHead, (head + 16) % size);
+            done++;
             var command = new AmdViCommand(q0, q1);
             if (Execute(command) is { } error)
             {
                 Halt(error.Type == AmdViEventType.CommandHardwareError ? error : AmdViEventEntry.Make(AmdViEventType.IllegalCommandError, 0, 0, AmdViEventFlags.None, at));
                 break;
             }
-            // 3. Advance.
-            _regs.Set(CommandHead, (head + 16) % size);
             CommandsExecuted++;
-            done++;
         }
         return done;
     }
@@ -135,8 +136,8 @@ public sealed partial class AmdViUnit
                 return null;
             }
             case AmdViCommandOpcode.InvalidateIotlbPages:
-                // §2.4.4: device IOTLBs (ATS) are not modelled: nothing is cached there, the command completes.
-                return null;
+                // §2.4.4: only with IOTLB support (capability header IotlbSup); this IOMMU reports none (VBox: illegal).
+                return illegal;
             case AmdViCommandOpcode.InvalidateInterruptTable:
                 // §2.4.5: DeviceID 15:0, everything else reserved.
                 if ((c.Q0 & 0x0FFF_FFFF_FFFF_0000UL) != 0 || c.Q1 != 0) return illegal;
