@@ -648,6 +648,17 @@ def _():
     v.msi(DEV2, 0x31, {"result": "delivered", "dest": 7, "vector": 0x31}, addr=0xfee07000, comment="DTE V=0")
     v.write()
 
+@vec
+def _():
+    v = V("amdvi-ir-iv-without-v", "§2.2.5: interrupt remapping depends on DTE IV alone: a DTE with V=0 and IV=1 still remaps (QEMU and VBox check IV only), and DMA from it passes untranslated.")
+    v.enable()
+    t = v.page()
+    v.dte(DEV_ID, 0, 0, dte_q2(t, 4), comment="DTE: V=0, IV=1, IntCtl remap")
+    v.mw(t + 7 * 4, irte(4, 0x5c), 4)
+    v.msi(DEV, 7, {"result": "delivered", "dest": 4, "vector": 0x5c})
+    v.ok(DEV, 0x3000, 0x3000)
+    v.write()
+
 for f in ALL:
     f()
 print(f"wrote {len(ALL)} generators to {OUT}")

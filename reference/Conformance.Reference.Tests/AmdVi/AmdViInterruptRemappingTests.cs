@@ -95,13 +95,20 @@ public class AmdViInterruptRemappingTests
     }
 
     [Fact]
-    public void IV_0_and_V_0_pass_the_msi_through_unremapped()
+    public void IV_0_passes_the_msi_through_unremapped_and_IV_1_remaps_even_with_V_0()
     {
-        var (t, _) = Setup();
+        var (t, table) = Setup();
+        SetIrte(t, table, 0x13, Irte(1, 0x77));
         t.SetDte(DevId, AmdViTables.DteQ0(0, 0), 5, 0);
         t.InvalidateDte(DevId);
         t.Machine.Tick(1);
-        Assert.Equal((2u, 0x33), (t.Msi(Dev, 0x33, 0xFEE0_2000).Destination, t.Msi(Dev, 0x33, 0xFEE0_2000).Vector));
+        var o = t.Msi(Dev, 0x13, 0xFEE0_2000);
+        Assert.Equal((2u, 0x13), (o.Destination, o.Vector));
+        t.SetDte(DevId, 0, 5, AmdViTables.DteQ2(table, 8));
+        t.InvalidateDte(DevId);
+        t.Machine.Tick(1);
+        var r = t.Msi(Dev, 0x13, 0xFEE0_2000);
+        Assert.Equal((1u, 0x77), (r.Destination, r.Vector));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace Conformance.Reference.AmdVi;
 
 /// <summary>
-/// §2.4.2 INVALIDATE_DEVTAB_ENTRY: the unit's cached device table entries (only V=1 entries are kept). A changed
+/// §2.4.2 INVALIDATE_DEVTAB_ENTRY: the unit's cached device table entries (only entries with V=1 or IV=1 are kept). A changed
 /// DTE in memory is not seen until software invalidates it.
 /// </summary>
 public sealed class DeviceTableCache

@@ -10,7 +10,7 @@ public enum DeviceTableLookup
     BeyondTable,
     /// <summary>The DTE read was not backed: DEV_TAB_HARDWARE_ERROR (§2.5.5), master abort.</summary>
     ReadError,
-    /// <summary>V=1 with reserved bits set: ILLEGAL_DEV_TABLE_ENTRY (§2.5.2).</summary>
+    /// <summary>V=1 or IV=1 with reserved bits set in that half: ILLEGAL_DEV_TABLE_ENTRY (§2.5.2).</summary>
     Illegal,
 }
 
@@ -18,7 +18,7 @@ public sealed partial class AmdViUnit
 {
     /// <summary>
     /// §2.2.2 / §3.4.1: the DTE for a DeviceID — from the cache if there, else read from the table at
-    /// base + DeviceID * 32 (if the table is large enough) and, when V=1 and well-formed, cached.
+    /// base + DeviceID * 32 (if the table is large enough) and, when V=1 or IV=1 and well-formed, cached.
     /// </summary>
     public DeviceTableLookup LookupDeviceTableEntry(ushort deviceId, out DeviceTableEntry entry, out ulong entryAddress, out string why)
     {
@@ -39,8 +39,8 @@ public sealed partial class AmdViUnit
             why = $"DTE for 0x{deviceId:x4} at 0x{entryAddress:x} is not backed";
             return DeviceTableLookup.ReadError;
         }
-        if (!entry.Valid) return DeviceTableLookup.Ok;
-        // 3. Reserved bits of a valid entry.
+        if (!entry.Valid && !entry.InterruptMapValid) return DeviceTableLookup.Ok;
+        // 3. Reserved bits of the valid halves.
         if (entry.ReservedProblem(ExtendedFeature) is { } problem)
         {
             why = $"DTE for 0x{deviceId:x4} at 0x{entryAddress:x}: {problem}";

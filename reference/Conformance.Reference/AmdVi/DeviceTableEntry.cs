@@ -51,19 +51,25 @@ public readonly record struct DeviceTableEntry(ulong Q0, ulong Q1, ulong Q2, ulo
     public bool Lint1Pass => (Q2 & 1UL << 63) != 0;
 
     /// <summary>
-    /// Reserved bits (QEMU amdvi_validate_dte masks: q0 6:2 and 63, q2 53:52, q3 14:0 and 53:48), plus the
-    /// guest-translation fields when EFR.GTSup=0 (GV, GLX, GCR3, GIoV are then reserved, §2.2.2.1) and GLX=3.
+    /// Reserved bits, checked per half as VBox does (bits 127:0 when V=1, bits 255:128 when IV=1), with QEMU's
+    /// masks (amdvi_validate_dte: q0 6:2 and 63, q2 53:52, q3 14:0 and 53:48), plus the guest-translation fields when
+    /// EFR.GTSup=0 (GV, GIoV are then reserved, §2.2.2.1), GLX=3 and GLX above EFR.GLXSup.
     /// </summary>
     public string? ReservedProblem(ExtendedFeatureRegister efr)
     {
-        if ((Q0 & 0x7CUL) != 0) return "bits 6:2 are reserved";
-        if ((Q0 & 1UL << 63) != 0) return "bit 63 is reserved";
-        if ((Q2 & 3UL << 52) != 0) return "bits 181:180 are reserved";
-        if ((Q3 & 0x7FFFUL) != 0 || (Q3 & 0x3FUL << 48) != 0) return "bits 206:192 / 245:240 are reserved";
-        if (!efr.GuestTranslationSupported && (GuestValid || GuestIoProtection))
-            return "GV/GIoV set while EFR.GTSup=0";
-        if (GuestValid && GuestLevels == 3) return "GLX=3 is reserved";
-        if (GuestValid && GuestLevels > efr.GcrLevelsSupported) return $"GLX={GuestLevels} exceeds EFR.GLXSup={efr.GcrLevelsSupported}";
+        if (Valid)
+        {
+            if ((Q0 & 0x7CUL) != 0) return "bits 6:2 are reserved";
+            if ((Q0 & 1UL << 63) != 0) return "bit 63 is reserved";
+            if (!efr.GuestTranslationSupported && (GuestValid || GuestIoProtection)) return "GV/GIoV set while EFR.GTSup=0";
+            if (GuestValid && GuestLevels == 3) return "GLX=3 is reserved";
+            if (GuestValid && GuestLevels > efr.GcrLevelsSupported) return $"GLX={GuestLevels} exceeds EFR.GLXSup={efr.GcrLevelsSupported}";
+        }
+        if (InterruptMapValid)
+        {
+            if ((Q2 & 3UL << 52) != 0) return "bits 181:180 are reserved";
+            if ((Q3 & 0x7FFFUL) != 0 || (Q3 & 0x3FUL << 48) != 0) return "bits 206:192 / 245:240 are reserved";
+        }
         return null;
     }
 

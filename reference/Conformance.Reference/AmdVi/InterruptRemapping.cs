@@ -7,7 +7,7 @@ public sealed partial class AmdViUnit
 {
     /// <summary>
     /// §2.2.5 "Interrupt Remapping Tables" (flow of QEMU amdvi_int_remap_msi and VBox iommuAmdLookupIntrTable):
-    /// DTE V/IV=0 pass the MSI through; the delivery mode (data 10:8) picks IntCtl (fixed/arbitrated) or a DTE pass
+    /// DTE IV=0 passes the MSI through (both check IV alone, not V); the delivery mode (data 10:8) picks IntCtl (fixed/arbitrated) or a DTE pass
     /// bit (NMI/INIT/ExtINT); remapped interrupts index the table with data[10:0]. Errors log IO_PAGE_FAULT with I=1
     /// (unless the IRTE's SupIOPF suppresses it); target aborts log nothing.
     /// </summary>
@@ -29,8 +29,8 @@ public sealed partial class AmdViUnit
             var f = DeviceTableFault(lookup, deviceId, address, dteAddress, AmdViEventFlags.Interrupt | AmdViEventFlags.Write, why);
             return InterruptOutcome.BlockedEvent(f.Event.Name, f.Why);
         }
-        // 4. V=0 or IV=0: the interrupt is not remapped.
-        if (!dte.Valid || !dte.InterruptMapValid) return passThrough;
+        // 4. IV=0: the interrupt is not remapped (QEMU and VBox look at IV only).
+        if (!dte.InterruptMapValid) return passThrough;
         // 5. Delivery mode: fixed (0) and arbitrated (1) follow IntCtl; NMI, INIT, ExtINT need their pass bits; SMI passes.
         int deliveryMode = (int)((request.Data >> 8) & 7);
         switch (deliveryMode)
