@@ -28,13 +28,13 @@ public sealed partial class AmdViUnit
         if (lookup != DeviceTableLookup.Ok) return Fail(DeviceTableFault(lookup, deviceId, address, dteAddress, rw, why));
         // 4. V=0: the IOMMU does not translate this device's requests (§2.2.2.1 Table 7).
         if (!dte.Valid) return DmaTranslation.Ok(address);
-        // 5. TV=0: no translation information; the request is aborted with IO_PAGE_FAULT (VBox iommuAmdPreTranslateChecks).
-        if (!dte.TranslationValid)
-            return PageFault(dte, deviceId, address, rw, $"DTE for 0x{deviceId:x4} has V=1 TV=0");
-        // 6. Exclusion range (§3.4.5): when enabled and the address is inside, Allow=1 or the DTE's EX lets it pass untranslated.
+        // 5. Exclusion range (§3.4.5; checked before TV as VBox iommuAmdLookupDeviceTable does): when enabled and the address is inside, Allow=1 or the DTE's EX lets it pass untranslated.
         ulong exBase = _regs.Get(ExclusionBase), exLimit = _regs.Get(ExclusionLimit) | 0xFFF;
         if ((exBase & 1) != 0 && address >= (exBase & AddressMask) && address <= exLimit && ((exBase & 2) != 0 || dte.Exclusion))
             return DmaTranslation.Ok(address);
+        // 6. TV=0: no translation information; the request is aborted with IO_PAGE_FAULT, PR=0 (VBox iommuAmdWalkIoPageTable).
+        if (!dte.TranslationValid)
+            return PageFault(dte, deviceId, address, rw, $"DTE for 0x{deviceId:x4} has V=1 TV=0");
         // 7. Requests with a PASID need guest (GV) translation, which the model leaves to a later step.
         if (request.Pasid is { } pasid)
         {
