@@ -44,9 +44,10 @@ def evt_lo(code, devid, dom=0, flags=0):
 
 
 class V:
-    def __init__(self, name, desc, levels=4, gt=False, devices=(DEV, DEV2)):
+    def __init__(self, name, desc, levels=4, gt=False, devices=(DEV, DEV2), ga=None):
         self.name, self.desc = name, desc
         self.unit = {"id": "ivhd0", "mmio": H(MMIO), "levels": levels, "gt": gt}
+        if ga is not None: self.unit["ga"] = ga
         self.devices = devices
         self.steps = []
         self.next = 0x1000000
@@ -657,6 +658,19 @@ def _():
     v.mw(t + 7 * 4, irte(4, 0x5c), 4)
     v.msi(DEV, 7, {"result": "delivered", "dest": 4, "vector": 0x5c})
     v.ok(DEV, 0x3000, 0x3000)
+    v.write()
+
+@vec
+def _():
+    v = V("amdvi-ir-ga-128bit-irte", "§2.2.5.2: with EFR.GASup (unit field ga) and Control.GAEn the interrupt table holds 128-bit entries (index*16): Destination[23:0] in 31:8, Vector in bits 71:64, Destination[31:24] in 127:120; GuestMode=1 without guest virtual APIC support is IO_PAGE_FAULT.", ga=True)
+    v.rr(EFR, 1 << 7, mask=1 << 7, comment="GASup")
+    t = ir_setup(v)
+    v.control(1 << 17)
+    v.mw(t + 3 * 16, 1 | (0x000102 << 8), comment="IRTE 3 low: RemapEn, Destination[23:0]")
+    v.mw(t + 3 * 16 + 8, 0x61 | (0x01 << 56), comment="IRTE 3 high: Vector, Destination[31:24]")
+    v.msi(DEV, 3, {"result": "delivered", "dest": 0x01000102, "vector": 0x61})
+    v.mw(t + 4 * 16, 1 | 0x80, comment="IRTE 4: GuestMode")
+    v.msi(DEV, 4, {"result": "blocked", "event": "IO_PAGE_FAULT"})
     v.write()
 
 for f in ALL:

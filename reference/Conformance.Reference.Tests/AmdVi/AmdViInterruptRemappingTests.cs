@@ -137,4 +137,21 @@ public class AmdViInterruptRemappingTests
         Assert.Equal(DmaResultKind.Interrupt, o.Kind);
         Assert.Equal(0x66, Assert.Single(t.Machine.Interrupts[2].Delivered).Vector);
     }
+
+    [Fact]
+    public void With_GASup_and_GAEn_the_table_holds_128_bit_entries_with_32_bit_destinations()
+    {
+        var t = new AmdViTables(new AmdViUnitConfig { Id = "ivhd0", MmioBase = AmdViTables.MmioBase, GuestApic = true }).Enable();
+        Assert.Equal(1UL, (t.Reg(AmdViRegisterOffsets.ExtendedFeature) >> 7) & 1);
+        ulong table = t.AllocPage();
+        t.SetDte(DevId, AmdViTables.DteQ0(0, 0), 5, AmdViTables.DteQ2(table, 4));
+        t.SetControl(ControlBits.GuestApicEnable);
+        // Entry 3 at 3*16: RemapEn, Destination[23:0] = 0x000102, Vector 0x61, Destination[31:24] = 0x01.
+        t.Write64(table + 48, 1UL | 0x000102UL << 8);
+        t.Write64(table + 56, 0x61UL | 0x01UL << 56);
+        var o = t.Msi(Dev, 3);
+        Assert.Equal((0x0100_0102u, 0x61), (o.Destination, o.Vector));
+        t.Write64(table + 64, 1UL | 0x80UL);                                  // entry 4: GuestMode without guest virtual APIC
+        Assert.Equal("IO_PAGE_FAULT", t.Msi(Dev, 4).Event);
+    }
 }

@@ -65,10 +65,11 @@ public sealed class AmdViIotlb
 /// <summary>§2.4.5 INVALIDATE_INTERRUPT_TABLE: cached interrupt remapping table entries per DeviceID.</summary>
 public sealed class InterruptTableCache
 {
-    private readonly Dictionary<(ushort DeviceId, int Index), uint> _entries = new();
+    private readonly Dictionary<(ushort DeviceId, int Index), (ulong Lo, ulong Hi)> _entries = new();
     public int Count => _entries.Count;
-    public bool TryGet(ushort deviceId, int index, out uint raw) => _entries.TryGetValue((deviceId, index), out raw);
-    public void Add(ushort deviceId, int index, uint raw) => _entries[(deviceId, index)] = raw;
+    /// <summary>A cached entry: the 32-bit format in <c>Lo</c>, or both halves of the 128-bit format.</summary>
+    public bool TryGet(ushort deviceId, int index, out (ulong Lo, ulong Hi) raw) => _entries.TryGetValue((deviceId, index), out raw);
+    public void Add(ushort deviceId, int index, (ulong Lo, ulong Hi) raw) => _entries[(deviceId, index)] = raw;
     public void Invalidate(ushort deviceId)
     {
         foreach (var key in _entries.Keys.Where(k => k.DeviceId == deviceId).ToList()) _entries.Remove(key);

@@ -48,6 +48,7 @@ public sealed partial class AmdViUnit : IMmioRegion, ITickable
         _regs.Define(EventLogBase, 0);
         ulong control = 0xFFFF;                                           // bits 15:0 (IOMMUEn .. PPREn)
         if (ExtendedFeature.GuestTranslationSupported) control |= (ulong)ControlBits.GuestTranslationEnable;
+        if (ExtendedFeature.GuestApicSupported) control |= (ulong)ControlBits.GuestApicEnable;
         if (ExtendedFeature.XtSupported) control |= (ulong)(ControlBits.XtEnable | ControlBits.InterruptCapXtEnable);
         _regs.Define(AmdViRegisterOffsets.Control, 0, control);
         _regs.Define(ExclusionBase, 0, AddressMask | 3);

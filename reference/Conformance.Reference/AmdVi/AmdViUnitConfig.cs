@@ -6,7 +6,7 @@ namespace Conformance.Reference.AmdVi;
 /// <summary>
 /// One AMD IOMMU (ACPI IVRS IVHD block) as a vector's <c>units[]</c> entry describes it (formats.md §4):
 /// <c>id</c>, <c>mmio</c> (16 KiB aperture), <c>levels</c> (host page-table levels reported in EFR.HATS: 4, 5 or 6),
-/// <c>gt</c> (EFR.GTSup), and an optional <c>scope</c> (empty = every device, like IVHD "select all").
+/// <c>gt</c> (EFR.GTSup), <c>ga</c> (EFR.GASup: 128-bit IRTEs), and an optional <c>scope</c> (empty = every device, like IVHD "select all").
 /// </summary>
 public sealed record AmdViUnitConfig
 {
@@ -14,6 +14,8 @@ public sealed record AmdViUnitConfig
     public required ulong MmioBase { get; init; }
     public int Levels { get; init; } = 4;
     public bool GuestTranslation { get; init; }
+    /// <summary>EFR.GASup: 128-bit IRTEs with Control.GAEn (legacy GA mode only: GAMSup=0, no guest virtual APIC).</summary>
+    public bool GuestApic { get; init; }
     public IReadOnlyList<Bdf> Scope { get; init; } = [];
 
     public void Validate()
@@ -59,7 +61,7 @@ public sealed record AmdViUnitConfig
     {
         ArgumentNullException.ThrowIfNull(unit);
         if (unit.Kind != JsonKind.Object) throw unit.Error($"an AMD-Vi unit must be an object, found {unit.Describe()}");
-        unit.AllowOnly("id", "mmio", "levels", "gt", "scope");
+        unit.AllowOnly("id", "mmio", "levels", "gt", "ga", "scope");
         string id = unit.Require("id").AsString();
         if (id.Length == 0) throw unit.Require("id").Error("unit id must not be empty");
         var mmioValue = unit.Require("mmio");
@@ -67,6 +69,7 @@ public sealed record AmdViUnitConfig
         if ((mmio & (AmdViRegisterOffsets.BlockSize - 1)) != 0) throw mmioValue.Error($"mmio 0x{mmio:x} must be 16 KiB aligned");
         int levels = unit.Get("levels")?.AsInt(4, 6) ?? 4;
         bool gt = unit.Get("gt")?.AsBool() ?? false;
+        bool ga = unit.Get("ga")?.AsBool() ?? false;
         var scope = new List<Bdf>();
         if (unit.Get("scope") is { } scopeValue)
         {
@@ -76,6 +79,6 @@ public sealed record AmdViUnitConfig
                 scope.Add(bdf);
             }
         }
-        return new AmdViUnitConfig { Id = id, MmioBase = mmio, Levels = levels, GuestTranslation = gt, Scope = scope };
+        return new AmdViUnitConfig { Id = id, MmioBase = mmio, Levels = levels, GuestTranslation = gt, GuestApic = ga, Scope = scope };
     }
 }

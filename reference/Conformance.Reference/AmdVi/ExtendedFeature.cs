@@ -26,13 +26,14 @@ public readonly record struct ExtendedFeatureRegister(ulong Raw)
     /// <summary>
     /// What the model implements: XT (x2APIC interrupt control register), IA (INVALIDATE_IOMMU_ALL), HATS from
     /// <c>levels</c>; GT with 4-level guest tables, one GCR3 level and 16-bit PASIDs when <c>gt</c>. No PPR, prefetch,
-    /// NX, guest APIC, hardware error registers or performance counters.
+    /// NX, hardware error registers or performance counters; GASup with <c>ga</c> (GAMSup 23:21 = 0: no guest virtual APIC).
     /// </summary>
     public static ExtendedFeatureRegister For(AmdViUnitConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         ulong raw = 1UL << 2 | 1UL << 6 | (ulong)(config.Levels - 4) << 10;
         if (config.GuestTranslation) raw |= 1UL << 4 | 0xFUL << 32;
+        if (config.GuestApic) raw |= 1UL << 7;
         return new ExtendedFeatureRegister(raw);
     }
 }

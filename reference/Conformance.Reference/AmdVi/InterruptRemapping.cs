@@ -61,32 +61,38 @@ public sealed partial class AmdViUnit
         int entries = 1 << dte.InterruptTableLengthField;
         if (index >= entries)
             return InterruptFault(deviceId, dte.DomainId, address, AmdViEventFlags.None, $"index {index} is beyond the {entries}-entry interrupt table");
-        // 7. The IRTE, from the cache or the table (an unbacked table: PAGE_TAB_HARDWARE_ERROR with I=1).
-        if (!InterruptTableCache.TryGet(deviceId, index, out uint raw))
+        // 7. The IRTE (32-bit, or 128-bit with GAEn), from the cache or the table (unbacked: PAGE_TAB_HARDWARE_ERROR with I=1;
+        //    the spec names no event for it and VBox logs none).
+        bool ga = (Control & ControlBits.GuestApicEnable) != 0;
+        int size = ga ? IrteGa.Size : Irte.Size;
+        if (!InterruptTableCache.TryGet(deviceId, index, out var raw))
         {
-            ulong at = dte.InterruptTableRoot + (ulong)index * Irte.Size;
-            if (!_memory.TryReadLe(at, 4, out ulong value))
+            ulong at = dte.InterruptTableRoot + (ulong)index * (ulong)size;
+            ulong hi = 0;
+            if (!_memory.TryReadLe(at, ga ? 8 : 4, out ulong lo) || (ga && !_memory.TryReadLe(at + 8, 8, out hi)))
             {
                 var e = AmdViEventEntry.Make(AmdViEventType.PageTabHardwareError, deviceId, dte.DomainId, AmdViEventFlags.Interrupt | AmdViEventFlags.Write, at, HardwareErrorType.MasterAbort);
                 LogEvent(e);
                 return InterruptOutcome.BlockedEvent(e.Name, $"IRTE {index} at 0x{at:x} is not backed");
             }
-            raw = (uint)value;
+            raw = (lo, hi);
             InterruptTableCache.Add(deviceId, index, raw);
         }
-        var irte = new Irte(raw);
+        // Both formats share RemapEn 0, SupIOPF 1, IntType 4:2 and GuestMode 7 in the low bits.
+        var common = new Irte((uint)raw.Lo);
+        var wide = new IrteGa(raw.Lo, raw.Hi);
         // 8. RemapEn=0: IO_PAGE_FAULT unless SupIOPF.
-        if (!irte.RemapEnable)
+        if (!common.RemapEnable)
         {
-            if (irte.SuppressIoPageFault) return InterruptOutcome.BlockedEvent(null, $"IRTE {index} has RemapEn=0 (event suppressed by SupIOPF)");
+            if (common.SuppressIoPageFault) return InterruptOutcome.BlockedEvent(null, $"IRTE {index} has RemapEn=0 (event suppressed by SupIOPF)");
             return InterruptFault(deviceId, dte.DomainId, address, AmdViEventFlags.None, $"IRTE {index} has RemapEn=0");
         }
-        // 9. Reserved IntType or GuestMode without GAEn: IO_PAGE_FAULT with RZ.
-        if (irte.InterruptType > 1 || irte.GuestMode)
+        // 9. Reserved IntType, or GuestMode (no guest virtual APIC: GAMSup=0): IO_PAGE_FAULT with RZ.
+        if (common.InterruptType > 1 || common.GuestMode)
             return InterruptFault(deviceId, dte.DomainId, address, AmdViEventFlags.Present | AmdViEventFlags.ReservedOrInvalid,
-                $"IRTE {index} 0x{raw:x8} has {(irte.GuestMode ? "GuestMode=1 with GAEn=0" : $"reserved IntType {irte.InterruptType}")}");
+                $"IRTE {index} 0x{raw.Lo:x} has {(common.GuestMode ? "GuestMode=1 without guest virtual APIC" : $"reserved IntType {common.InterruptType}")}");
         // 10. Remapped: destination APIC ID and vector from the IRTE.
-        return InterruptOutcome.Delivered(irte.Destination, irte.Vector);
+        return ga ? InterruptOutcome.Delivered(wide.Destination, wide.Vector) : InterruptOutcome.Delivered(common.Destination, common.Vector);
     }
 
     private InterruptOutcome InterruptFault(ushort deviceId, ushort domainId, ulong address, AmdViEventFlags flags, string why)
