@@ -1,3 +1,4 @@
+using Conformance.Reference.AmdVi;
 using Conformance.Reference.IntelVtd;
 using Conformance.Reference.Platform;
 using Conformance.Reference.Power;
@@ -87,4 +88,34 @@ public sealed class PowerVectorPlatform : IVectorPlatform
             return true;
         }
     }
+}
+
+/// <summary>Platform <c>amd-vi</c>: AMD IOMMUs with <c>levels</c>, <c>gt</c> and an optional <c>scope</c> (formats.md §4 AMD-Vi unit fields).</summary>
+public sealed class AmdViVectorPlatform : IVectorPlatform
+{
+    public string Name => "amd-vi";
+
+    public object? ReadUnits(JsonValue? units, TopologySpec topology)
+    {
+        if (units is null || units.Items.Count == 0)
+            throw new InputException(topology.File ?? "<vector>", 1, 0, "platform \"amd-vi\" needs at least one IOMMU in \"units\"");
+        var configs = AmdViUnitConfig.ReadAll(units);
+        foreach (var (config, node) in configs.Zip(units.Items))
+        {
+            foreach (var bdf in config.Scope)
+            {
+                if (!topology.Devices.Any(d => d.Bdf == bdf))
+                    throw (node.Get("scope") ?? node).Error($"scope names {bdf}, which is not in the vector's topology");
+            }
+        }
+        return configs;
+    }
+
+    public IVectorSession Attach(Machine machine, object? config, TopologySpec topology)
+    {
+        AmdViPlatform.Attach(machine, (IReadOnlyList<AmdViUnitConfig>)config!);
+        return new NoFirmware();
+    }
+
+    private sealed class NoFirmware : IVectorSession;
 }

@@ -14,7 +14,7 @@ namespace Conformance.Reference.Vectors;
 public static class VectorSuite
 {
     public static IReadOnlyDictionary<string, IVectorPlatform> DefaultPlatforms { get; } =
-        new IVectorPlatform[] { new NonePlatform(), new VtdVectorPlatform(), new PowerVectorPlatform() }.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        new IVectorPlatform[] { new NonePlatform(), new VtdVectorPlatform(), new AmdViVectorPlatform(), new PowerVectorPlatform() }.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
     /// <summary>Builds the machine a vector runs on: its memory regions and its topology's functions.</summary>
     public static IVectorHardware BuildHardware(VectorFile vector) => BuildHardware(vector, DefaultPlatforms);
