@@ -201,8 +201,19 @@ public class VtdAdapter : HostAdapterBase
     /// <summary>The functions whose requests the domain must translate: every member of the group. (Broken variants override.)</summary>
     protected internal virtual IEnumerable<Bdf> DomainMembers(IsolationGroup group) => group.Devices;
 
-    /// <summary>The IRTE's upper qword (§9.10): SID, SQ = 0 (all 16 bits compared), SVT = 1 (verify the SID).</summary>
-    protected internal virtual ulong SourceValidation(Bdf device) => device.RequesterId | (0UL << 16) | (1UL << 18);
+    /// <summary>
+    /// The requester IDs whose context entries must point at the domain for <paramref name="device"/> to be in it:
+    /// every DMA alias the platform reports (Linux intel-iommu <c>domain_context_mapping</c> maps each one through
+    /// <c>pci_for_each_dma_alias</c>; behind a PCIe-to-PCI bridge the DMA arrives as the bridge's alias). Taken from
+    /// the platform facts, never derived from the topology here. (Broken variants override.)
+    /// </summary>
+    protected internal virtual IEnumerable<Bdf> ContextRequesters(Bdf device) => Platform.Facts.DmaAliasesOf(device);
+
+    /// <summary>The IRTE's upper qword (§9.10): SID, SQ = 0 (all 16 bits compared), SVT = 1 (verify the SID). The SID
+    /// is the requester ID the function's MSIs carry at the root complex (the platform's outermost DMA alias; Linux
+    /// <c>set_msi_sid</c> verifies the alias too, there as a bus range, SVT = 2, when the alias is on another bus).</summary>
+    protected internal virtual ulong SourceValidation(Bdf device) =>
+        (Platform.Facts.Device(device)?.WireRequester ?? device).RequesterId | (0UL << 16) | (1UL << 18);
 
     private ulong? ContextTable(int bus, bool create)
     {

@@ -191,9 +191,10 @@ public class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
         // VFIO type1: "No interrupt remapping support. Use the module param allow_unsafe_interrupts" (-EPERM).
         if (!_host.InterruptRemapping && !_host.AllowUnsafeInterrupts)
             return new(AdapterError.Permission("no interrupt remapping (ECAP.IR = 0); attach needs the allow-unsafe-interrupts opt-in"));
-        foreach (var d in _host.DomainMembers(group))
+        // Every requester ID of every member: its own and its DMA aliases (domain_context_mapping), each once.
+        foreach (var rid in _host.DomainMembers(group).SelectMany(_host.ContextRequesters).Distinct())
         {
-            if (!_host.SetContext(d, _root, _did)) return new(new AdapterError(AdapterErrorKind.Io, $"context-cache invalidation for {d} did not complete"));
+            if (!_host.SetContext(rid, _root, _did)) return new(new AdapterError(AdapterErrorKind.Io, $"context-cache invalidation for {rid} did not complete"));
         }
         return new(Result.Ok);
     }
@@ -201,9 +202,10 @@ public class VtdGuest : GuestBase, IFullSpaceDma, IIdentityFace
     protected override ValueTask<Result> OnDetachAsync(IsolationGroup group, CancellationToken ct)
     {
         bool ok = true;
+        // Clears the context entry of every requester ID attach programmed (domain_context_clear walks the aliases).
+        foreach (var rid in group.Devices.SelectMany(_host.ContextRequesters).Distinct()) ok &= _host.SetContext(rid, null, _did);
         foreach (var d in group.Devices)
         {
-            ok &= _host.SetContext(d, null, _did);
             foreach (var key in _irtes.Keys.Where(k => k.Item1 == d).ToList())
             {
                 _host.FreeIrte(_irtes[key]);

@@ -523,16 +523,41 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         int bus = devices[0].Bus;
         var port = Platform.Facts.Devices.FirstOrDefault(d => d.Kind is Reference.Topology.DeviceKind.RootPort or Reference.Topology.DeviceKind.DownstreamPort
             && Platform.Config.Read(d.Bdf, 0x18, 4) is uint bn && bn != 0xffff_ffffu && ((bn >> 8) & 0xff) == (uint)bus);
-        if (port is null) return new AdapterError(AdapterErrorKind.Io, $"no root or downstream port above bus {bus:x2}");
-        ulong slot = OpalPci.SlotId(PhbId, port.Bdf);
-        byte scope = (byte)(fundamental ? OpalPciResetScope.PciFundamental : OpalPciResetScope.PciHot);
+        // A PE behind a PCIe-to-PCI bridge (PNV_IODA_PE_BUS_ALL): bus->self is that bridge, which has no firmware slot
+        // (skiboot makes slots for PCIe ports), so pnv_eeh_bridge_reset falls back to __pnv_eeh_bridge_reset.
+        var bridge = port is null
+            ? Platform.Facts.Devices.FirstOrDefault(d => Reference.Topology.DeviceKinds.IsBridge(d.Kind) && Platform.Config.Read(d.Bdf, 0x18, 4) is uint sb && sb != 0xffff_ffffu && ((sb >> 8) & 0xff) == (uint)bus)
+            : null;
+        if (port is null && bridge is null) return new AdapterError(AdapterErrorKind.Io, $"no bridge above bus {bus:x2}");
+        // The bridge's secondary bus reset reaches every function below it: each must be in a group this owner holds
+        // (for a bus-all PE they are the PE's own functions).
+        foreach (var other in port is null ? Platform.Facts.HotResetScope(devices[0]) : [])
+        {
+            if (Platform.Facts.GroupOf(other) is not { } g || !Groups.Contains(g.Id))
+                return AdapterError.Invalid($"resetting PE {groupId} also resets {other}, whose group {Name} does not hold");
+        }
         ulong pe = PeNumber(groupId);
 
         var frozen = Opal.EehFreezeSet(PhbId, pe, (ulong)OpalEehAction.All);
         if (frozen != OpalRc.Success) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_EEH_FREEZE_SET: {frozen}");
-        long rc = Opal.Reset(slot, scope, (byte)OpalPciResetState.Assert);
-        if (rc > 0) rc = PollSlot(slot, rc, ct);
-        if (rc != 0) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_RESET slot 0x{slot:x}: {Describe(rc)}");
+        if (port is null)
+        {
+            // __pnv_eeh_bridge_reset (HOT and FUNDAMENTAL alike): Secondary Bus Reset in Bridge Control, held
+            // EEH_PE_RST_HOLD_TIME (250 ms); DEACTIVATE releases it and waits EEH_PE_RST_SETTLE_TIME (1800 ms).
+            uint control = Platform.Config.Read(bridge!.Bdf, PciConfigRegisters.BridgeControl, 2);
+            Platform.Config.Write(bridge.Bdf, PciConfigRegisters.BridgeControl, 2, control | PciConfigRegisters.SecondaryBusReset);
+            Platform.Relax(250);
+            Platform.Config.Write(bridge.Bdf, PciConfigRegisters.BridgeControl, 2, control & ~PciConfigRegisters.SecondaryBusReset);
+            Platform.Relax(1800);
+        }
+        else
+        {
+            ulong slot = OpalPci.SlotId(PhbId, port.Bdf);
+            byte scope = (byte)(fundamental ? OpalPciResetScope.PciFundamental : OpalPciResetScope.PciHot);
+            long rc = Opal.Reset(slot, scope, (byte)OpalPciResetState.Assert);
+            if (rc > 0) rc = PollSlot(slot, rc, ct);
+            if (rc != 0) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_RESET slot 0x{slot:x}: {Describe(rc)}");
+        }
         // DEACTIVATE: pnv_eeh_bridge_reset does nothing (skiboot ignores DEASSERT for HOT and FUNDAMENTAL).
         var clear = Opal.EehFreezeClear(PhbId, pe, (ulong)OpalEehAction.All);
         if (clear != OpalRc.Success) return new AdapterError(AdapterErrorKind.Io, $"OPAL_PCI_EEH_FREEZE_CLEAR: {clear}");

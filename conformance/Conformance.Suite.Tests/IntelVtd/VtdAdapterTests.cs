@@ -1,6 +1,7 @@
 using Conformance.Adapters;
 using Conformance.Adapters.IntelVtd;
 using Conformance.Reference.IntelVtd;
+using Conformance.Reference.Pci;
 using Conformance.Reference.Platform;
 using Conformance.Suite.Machine;
 using static Conformance.Suite.Machine.ScenarioTopology;
@@ -48,5 +49,43 @@ public sealed class VtdAdapterTests
         // Compatibility format straight to the vCPU's APIC: nothing validates who sends it (why it is unsafe).
         var outcome = unsafeScenario.Machine.Msi(PairA, unsafeScenario.Function(Solo).MsixEntry(0).Address, unsafeScenario.Function(Solo).MsixEntry(0).Data);
         Assert.Equal(InterruptResultKind.Delivered, outcome.Kind);
+    }
+    /// <summary>Reads the context entry (lo, hi) of <paramref name="rid"/> through the adapter's root table; (0, 0) when the bus has none.</summary>
+    private static (ulong Lo, ulong Hi) ContextEntry(Scenario scenario, VtdAdapter host, Bdf rid)
+    {
+        scenario.Memory.TryReadLe64(host.RootTable + (ulong)rid.Bus * 16, out ulong root);
+        if ((root & 1) == 0) return (0, 0);
+        ulong entry = (root & ~0xfffUL) + (ulong)rid.DevFn * 16;
+        scenario.Memory.TryReadLe64(entry, out ulong lo);
+        scenario.Memory.TryReadLe64(entry + 8, out ulong hi);
+        return (lo, hi);
+    }
+
+    [Fact]
+    public async Task Attach_points_the_bridge_alias_at_the_owners_domain_its_IRTEs_verify_the_alias_and_detach_clears_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var scenario = new Scenario(11, new IntelVtdPlatform());
+        var host = (VtdAdapter)new VtdAdapterFactory().Create(scenario.Access);
+        var guest = (VtdGuest)(await host.CreateGuestAsync(new GuestConfig("A", 1UL << 20, [1, 2]), ct)).Value;
+        int g = scenario.Facts.GroupOf(BehindBridgeA)!.Id;
+        Assert.Equal((0UL, 0UL), ContextEntry(scenario, host, BridgeAlias));
+        Assert.True((await guest.AttachGroupAsync(g, ct)).IsOk);
+
+        var alias = ContextEntry(scenario, host, BridgeAlias);
+        Assert.Equal(1UL, alias.Lo & 1);
+        Assert.Equal(guest.DomainId, (ushort)(alias.Hi >> 8));
+        Assert.Equal(ContextEntry(scenario, host, BehindBridgeA), alias); // same SLPTPTR and DID as the function's own
+
+        Assert.True(scenario.Function(BehindBridgeA).DmaWrite(0x1_0000, new byte[64]).IsOk);
+
+        // The device's MSI carries the alias at the root complex: its IRTE verifies that SID and delivers.
+        Assert.True((await guest.RouteMsixAsync(BehindBridgeB, 0, new GuestVector(2, 0x51), ct)).IsOk);
+        var outcome = scenario.Function(BehindBridgeB).RaiseVector(0);
+        Assert.Equal(InterruptResultKind.Delivered, outcome!.Value.Kind);
+
+        Assert.True((await guest.DetachGroupAsync(g, ct)).IsOk);
+        Assert.Equal(0UL, ContextEntry(scenario, host, BridgeAlias).Lo & 1);
+        Assert.False(scenario.Function(BehindBridgeA).DmaWrite(0x1_0000, new byte[64]).IsOk);
     }
 }

@@ -197,15 +197,16 @@ public sealed class TestIommuGuest : GuestBase, IFullSpaceDma, IIdentityFace
 
     protected override ValueTask<Result> OnAttachAsync(IsolationGroup group, CancellationToken ct)
     {
-        foreach (var d in group.Devices) _host.WriteDeviceEntry(d, _root | 1 | ((ulong)_domain << 52));
+        // Every requester ID of the group's functions, DMA aliases included (the platform facts' aliases).
+        foreach (var rid in Platform.Facts.DmaAliasesOf(group)) _host.WriteDeviceEntry(rid, _root | 1 | ((ulong)_domain << 52));
         return new(Result.Ok);
     }
 
     protected override ValueTask<Result> OnDetachAsync(IsolationGroup group, CancellationToken ct)
     {
+        foreach (var rid in Platform.Facts.DmaAliasesOf(group)) _host.WriteDeviceEntry(rid, 0);
         foreach (var d in group.Devices)
         {
-            _host.WriteDeviceEntry(d, 0);
             foreach (var key in _irtes.Keys.Where(k => k.Item1 == d).ToList())
             {
                 _host.FreeHandle(_irtes[key]);
@@ -225,7 +226,7 @@ public sealed class TestIommuGuest : GuestBase, IFullSpaceDma, IIdentityFace
             _irtes[(device.Bdf, index)] = handle = h;
         }
         ulong entry = _host.Irt + (ulong)handle * 16;
-        Platform.Memory.TryWriteLe(entry + 8, 8, device.Bdf.RequesterId);
+        Platform.Memory.TryWriteLe(entry + 8, 8, device.WireRequester.RequesterId);
         Platform.Memory.TryWriteLe(entry, 8, 1UL | ((ulong)target.Vector << 8) | ((ulong)target.Vcpu << 32));
         WriteMsixEntry(device, index, 0xFEE0_0000UL | ((ulong)handle << 5) | 0x10, 0, masked: false);
         return new(Result.Ok);

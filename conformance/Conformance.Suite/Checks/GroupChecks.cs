@@ -1,4 +1,5 @@
 using Conformance.Adapters;
+using Conformance.Reference.Pci;
 using Conformance.Suite.Machine;
 using static Conformance.Suite.Machine.ScenarioTopology;
 
@@ -23,30 +24,60 @@ internal static class GroupChecks
         await world.AttachAsync(a, world.GroupOf(Solo));
     }
 
+    /// <summary>
+    /// A holds the multifunction pair's group and the group behind the PCIe-to-PCI bridge. Every function DMAs into A's
+    /// buffer and at everything else. The seed's case (lines 14-18): the two conventional PCI devices behind the bridge
+    /// DMA as the bridge's alias (secondary bus, devfn 0), nobody's own requester ID, so only an adapter that programs
+    /// the platform's DMA aliases lets them reach A's buffer. A second owner cannot take that group, and once A detaches
+    /// it their DMA (as the alias) no longer reaches A's buffer.
+    /// </summary>
     [Check("GRP-002")]
     internal static async Task Every_function_of_an_attached_group_reaches_the_buffer_and_nothing_else(CheckContext ctx)
     {
         await using var world = await ctx.StartAsync();
         var random = Probe.Random(ctx);
+        int bridged = world.GroupOf(BehindBridgeA);
+        ctx.Ensure(world.GroupOf(BehindBridgeB) == bridged,
+            $"{BehindBridgeA} and {BehindBridgeB} both DMA as {BridgeAlias} but the platform put them in groups {bridged} and {world.GroupOf(BehindBridgeB)}");
+        foreach (var fn in new[] { BehindBridgeA, BehindBridgeB })
+            ctx.Ensure(world.Scenario.Facts.DmaAliasesOf(fn).Contains(BridgeAlias), $"the platform facts do not report {BridgeAlias} as a DMA alias of {fn}");
         var a = await world.GuestAsync("A");
         var b = await world.GuestAsync("B");
         await world.AttachAsync(a, world.GroupOf(PairA));
+        await world.AttachAsync(a, bridged);
         await world.AttachAsync(b, world.GroupOf(Solo));
         await world.MappedBufferAsync(b, Solo, random.Bytes(4096));
         var watch = world.Watch();
-        foreach (var fn in new[] { PairA, PairB })
+        var behind = new List<(Bdf Fn, ulong Gpa, ulong Bus)>();
+        foreach (var fn in new[] { PairA, PairB, BehindBridgeA, BehindBridgeB })
         {
             var pattern = random.Bytes(512);
             var (gpa, bus) = await world.MappedBufferAsync(a, fn, new byte[512]);
+            if (world.GroupOf(fn) == bridged) behind.Add((fn, gpa, bus));
+            string wire = world.GroupOf(fn) == bridged ? $" (DMA as {BridgeAlias}: the alias is not in A's domain)" : "";
             var w = Probe.Write(ctx, a.Device(fn), bus, pattern);
             var seen = a.Read(gpa, pattern.Length);
             ctx.Ensure(w.IsOk && seen is not null && seen.AsSpan().SequenceEqual(pattern),
-                $"{fn}, a function of group {world.GroupOf(fn)} that A holds, could not DMA into A's buffer at bus 0x{bus:x} ({Probe.Describe(w)}): the group is not attached whole");
+                $"{fn}, a function of group {world.GroupOf(fn)} that A holds, could not DMA into A's buffer at bus 0x{bus:x} ({Probe.Describe(w)}): the group is not attached whole{wire}");
             var leaks = Probe.Attack(ctx, world.Scenario, watch, a, a.Device(fn), random);
             ctx.Ensure(leaks.Count == 0, string.Join("; ", leaks));
             ctx.NoViolations(watch, $"{fn} DMA at other owners' and unmapped addresses", a);
             await world.RecoverIfFrozenAsync(a, world.GroupOf(fn));
         }
+
+        ctx.Step($"B attaches group {bridged} (behind the bridge), which A holds");
+        ctx.Refused(await b.Guest.AttachGroupAsync(bridged, ctx.Cancellation), $"a second owner attaching group {bridged}", AdapterErrorKind.Busy);
+        ctx.Ok(await a.Guest.DetachGroupAsync(bridged, ctx.Cancellation), $"A detaching group {bridged}");
+        ctx.Step($"A detached group {bridged}");
+        var after = world.Watch();
+        foreach (var (fn, gpa, bus) in behind)
+        {
+            var before = a.Read(gpa, 512)!;
+            Probe.Write(ctx, world.Scenario.Function(fn), bus, random.Bytes(512));
+            ctx.Ensure(a.Read(gpa, 512)!.AsSpan().SequenceEqual(before),
+                $"after A detached group {bridged}, {fn}'s DMA (as {BridgeAlias}) at bus 0x{bus:x} still changed A's buffer: the alias's translation survived the detach");
+        }
+        ctx.NoViolations(after, $"DMA from the functions behind the bridge after A detached group {bridged}");
     }
 
     [Check("GRP-003")]

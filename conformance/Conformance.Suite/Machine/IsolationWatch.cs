@@ -81,7 +81,7 @@ public sealed class IsolationWatch
     }
 
     private bool IsFrom(GuestHarness owner, DeliveredInterrupt d) =>
-        owner.Guest.Groups.SelectMany(g => _scenario.Facts.Group(g)?.Devices ?? []).Any(b => b.RequesterId == d.SourceId);
+        owner.Guest.Groups.SelectMany(g => _scenario.Facts.Group(g) is { } group ? _scenario.Facts.DmaAliasesOf(group) : []).Any(b => b.RequesterId == d.SourceId);
 
     private static string Source(DeliveredInterrupt d) => Reference.Pci.Bdf.FromRequesterId(0, d.SourceId).ToString();
 

@@ -1,6 +1,7 @@
 using Conformance.Adapters;
 using Conformance.Adapters.Platform;
 using Conformance.Reference.Bus;
+using Conformance.Reference.Groups;
 using Conformance.Reference.Memory;
 using Conformance.Reference.Pci;
 using Conformance.Reference.Platform;
@@ -29,6 +30,10 @@ public sealed class Scenario
         Memory = new PhysicalMemory([new MemoryRegion(LowBase, LowSize), new MemoryRegion(HighBase, HighSize)]);
         Machine = new Reference.Platform.Machine(Memory);
         Topology = ScenarioTopology.Build(random);
+        // DMA aliasing on the wire, and the aliases the platform reports: both from the reference computation
+        // (Linux pci_for_each_dma_alias), never from the adapter.
+        var aliases = DmaAliases.For(PciTree.Build(Topology.Spec));
+        Machine.WireRequester = aliases.WireRequester;
         ulong next = MmioBase;
         ulong segment = platformModel.BarSegment;
         int lastBus = -1;
@@ -55,14 +60,13 @@ public sealed class Scenario
         Units = install.Units;
         Firmware = install.Firmware;
         var groups = install.Groups is { } pg
-            ? pg.Select(g => new IsolationGroup(g.Id, g.Members,
-                Viable: !g.Members.Contains(ScenarioTopology.HostHeld) && g.Members.All(b => _specs[b].Kind is DeviceKind.Endpoint))).ToList()
+            ? pg.Select(g => new IsolationGroup(g.Id, g.Members, Viable: ScenarioTopology.IsViable(g.Members))).ToList()
             : Topology.Groups;
         Pages = new HostPageAllocator(Memory.Regions);
         Facts = new PlatformFacts(platformModel.Platform,
             Topology.Spec.Devices.Select(d => new DeviceFacts(d.Bdf, d.Kind, d.Vendor, d.DeviceId,
                 _functions.TryGetValue(d.Bdf, out var f) ? f.Bars.Select(b => new BarFacts(b.Spec.Index, b.Base, b.Spec.Size, b.Spec.Kind, b.Spec.Prefetch)).ToList() : [],
-                d.Msix, d.DmaMaskBits)).ToList(),
+                d.Msix, d.DmaMaskBits, aliases.AliasesOf(d.Bdf).ToList())).ToList(),
             groups, Units);
         Access = new MachineAccess(this);
     }
