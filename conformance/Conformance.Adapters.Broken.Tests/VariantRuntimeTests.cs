@@ -31,7 +31,8 @@ public sealed class VariantRuntimeTests
         Assert.Contains("seed: ", broken.Reproduction, StringComparison.Ordinal);
     }
 
-    [Theory]
+    // Today the suite sees every variant's defect; the attribute stays for the next one it cannot see.
+    [Theory(SkipTestWithoutData = true)]
     [MemberData(nameof(Variants.UnseenBySuite), MemberType = typeof(Variants))]
     public async Task A_variant_only_the_analyzer_sees_still_passes_the_check_it_claims_is_blind(string variant, string requirement)
     {

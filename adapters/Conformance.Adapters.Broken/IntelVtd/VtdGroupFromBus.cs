@@ -10,8 +10,7 @@ namespace Conformance.Adapters.Broken.IntelVtd;
 /// groups (other owners' devices) into this owner's domain: with 06:00.0 and 06:00.1 (two groups on one bus) held by
 /// two owners, the second attach points both functions at the second owner's domain.
 /// </summary>
-[UnseenBySuite("GRP-003", "No check gives the two groups of one bus to two owners and then probes DMA from both: " +
-    "LIFE-002 gives them but probes resets and interrupts only, and the DMA checks use groups alone on their bus.")]
+[BreaksRequirement("GRP-003")]
 [ExpectedDiagnostic("DAK001")]
 public sealed class VtdGroupFromBus : VtdVariantFactory
 {

@@ -190,6 +190,24 @@ internal static class DmaChecks
             Probe.Write(ctx, a.Device(Solo), at, random.Bytes(64));
             ctx.Ensure(a.Read(gpa, 64)!.AsSpan().SequenceEqual(before), $"DMA at IOVA 0x{at:x}, outside the reported ranges, reached A's buffer");
         }
+        // What is reported must also be usable: the first and last page of each range map, and DMA there lands (pages
+        // below the guest's memory size are skipped: an identity face maps guest memory there already).
+        ulong floor = a.Guest.Config.MemorySize;
+        foreach (var r in ranges.Take(4))
+        {
+            ulong first = (r.Start + page - 1) & ~(page - 1), last = (r.End + 1 - page) & ~(page - 1);
+            if (r.End < first || r.End - first < page - 1) continue;
+            foreach (var at in new[] { first, last }.Distinct().Where(x => x >= floor))
+            {
+                ctx.Step($"map IOVA 0x{at:x}, inside the reported range [0x{r.Start:x}, 0x{r.End:x}]");
+                ctx.Ok(await fs.MapAsync(at, gpa, page, DmaAccess.ReadWrite, ctx.Cancellation), $"a map of IOVA 0x{at:x}, inside a reported range");
+                var pattern = random.Bytes(64);
+                var w = Probe.Write(ctx, a.Device(Solo), at, pattern);
+                ctx.Ensure(w.IsOk && a.Read(gpa, 64)!.AsSpan().SequenceEqual(pattern),
+                    $"DMA at IOVA 0x{at:x}, mapped inside a reported range, did not reach A's buffer ({Probe.Describe(w)})");
+                ctx.Ok(await fs.UnmapAsync(at, page, ctx.Cancellation), $"unmapping IOVA 0x{at:x}");
+            }
+        }
         var straddle = ranges[^1].End - page + 1;
         if (ranges[^1].End - ranges[^1].Start >= page && ranges[^1].End < ulong.MaxValue - page)
         {

@@ -97,6 +97,34 @@ internal static class GroupChecks
         var w = Probe.Write(ctx, a.Device(Solo), bus, pattern);
         ctx.Ensure(w.IsOk && a.Read(gpa, 256)!.AsSpan().SequenceEqual(pattern), $"after B's refused attach, {Solo}'s DMA no longer reaches A's buffer ({Probe.Describe(w)})");
         ctx.NoViolations(watch, "B's refused attach and A's DMA", a);
+
+        // Two groups on one bus (06:00.0 and 06:00.1 have ACS): B takes one first, then A the other. A's attach and
+        // A's detach must not change what B's function reaches (an adapter that decides members by bus would).
+        int mine = world.GroupOf(SharedBus0), theirs = world.GroupOf(SharedBus1);
+        if (mine == theirs)
+        {
+            ctx.Step($"{SharedBus0} and {SharedBus1} are one group on this platform: no second group on the bus to check");
+            return;
+        }
+        await world.AttachAsync(b, theirs);
+        var (bGpa, bBus) = await world.MappedBufferAsync(b, SharedBus1, new byte[256]);
+        await world.AttachAsync(a, mine);
+        var (aGpa, aBus) = await world.MappedBufferAsync(a, SharedBus0, new byte[256]);
+        foreach (var phase in new[] { $"A attached group {mine} on the same bus", $"A detached group {mine}" })
+        {
+            if (phase.StartsWith("A detached", StringComparison.Ordinal))
+            {
+                ctx.Ok(await a.Guest.DetachGroupAsync(mine, ctx.Cancellation), $"A detaching group {mine}");
+                ctx.Step(phase);
+            }
+            var bPattern = random.Bytes(256);
+            var bw = Probe.Write(ctx, b.Device(SharedBus1), bBus, bPattern);
+            ctx.Ensure(bw.IsOk && b.Read(bGpa, 256)!.AsSpan().SequenceEqual(bPattern),
+                $"after {phase}, {SharedBus1} (B's group {theirs}) no longer reaches B's buffer at bus 0x{bBus:x} ({Probe.Describe(bw)})");
+            ctx.Ensure(a.Read(aGpa, 256)!.AsSpan().IndexOfAnyExcept((byte)0) < 0,
+                $"after {phase}, {SharedBus1}'s DMA (B's device) changed A's buffer");
+        }
+        _ = aBus;
     }
 
     [Check("GRP-004")]
