@@ -217,6 +217,11 @@ public class AmdViGuestTranslationTests
         g.InvalidatePages(Domain, DataGpa + 0x1000, guest: false);
         g.T.Machine.Tick(1);
         Assert.Equal(0x32_0000UL, g.T.Dma(Dev, 0x6000, pasid: 4).Address);
+        // INVALIDATE_IOMMU_ALL drops guest translations too.
+        Assert.Equal(1, g.T.Unit.GuestIotlb.Count);
+        g.T.Command(AmdViTables.Op(8));
+        g.T.Machine.Tick(1);
+        Assert.Equal(0, g.T.Unit.GuestIotlb.Count);
         Assert.Empty(g.T.LogEntries());
     }
 
