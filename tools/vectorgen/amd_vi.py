@@ -19,9 +19,9 @@ IOMMU_EN, EVT_LOG_EN, EVT_INT_EN, COMWAIT_INT_EN, CMDBUF_EN, GT_EN, INTCAPXT_EN 
 # Status bits
 EVT_OVF, EVT_INT, COMWAIT_INT, EVT_RUN, CMDBUF_RUN = 1, 2, 4, 8, 16
 # Event codes (§2.5.2)
-ILLEGAL_DTE, IO_PAGE_FAULT, DEV_TAB_HW, PAGE_TAB_HW, ILLEGAL_CMD, CMD_HW = 1, 2, 3, 4, 5, 6
+ILLEGAL_DTE, IO_PAGE_FAULT, DEV_TAB_HW, PAGE_TAB_HW, ILLEGAL_CMD, CMD_HW, INV_DEV_REQ = 1, 2, 3, 4, 5, 6, 8
 # IO_PAGE_FAULT flags (bit positions in the entry)
-GN, I, PR, RW, PE, RZ = 1 << 48, 1 << 51, 1 << 52, 1 << 53, 1 << 54, 1 << 55
+GN, US, I, PR, RW, PE, RZ = 1 << 48, 1 << 50, 1 << 51, 1 << 52, 1 << 53, 1 << 54, 1 << 55
 # Command opcodes (§2.4)
 COMPLETION_WAIT, INV_DEVTAB, INV_PAGES, INV_IOTLB, INV_INTTAB, INV_ALL = 1, 2, 3, 4, 5, 8
 
@@ -178,8 +178,8 @@ def vec(f): ALL.append(f); return f
 # ------------------------------------------------------------------------- registers
 for levels, gt in ((4, False), (5, False), (6, True)):
     def mk(levels=levels, gt=gt):
-        v = V(f"amdvi-efr-levels-{levels}{'-gt' if gt else ''}", f"§3.4.7 EFR reports HATS={levels - 4} ({levels} levels), XTSup, IASup{', GTSup' if gt else ''}; no PrefSup/PPRSup; the register is read-only.", levels=levels, gt=gt)
-        efr = (1 << 2) | (1 << 6) | ((levels - 4) << 10) | (((1 << 4) | (0xf << 32)) if gt else 0)
+        v = V(f"amdvi-efr-levels-{levels}{'-gt' if gt else ''}", f"§3.4.7 EFR reports HATS={levels - 4} ({levels} levels), XTSup, IASup{', GTSup, GATS=1, GLXSup=2, PASmax=15' if gt else ''}; no PrefSup/PPRSup; the register is read-only.", levels=levels, gt=gt)
+        efr = (1 << 2) | (1 << 6) | ((levels - 4) << 10) | (((1 << 4) | (1 << 12) | (2 << 14) | (0xf << 32)) if gt else 0)  # GTSup, GATS=1, GLXSup=2, PASmax=15
         v.rr(EFR, efr, mask=0xf_0000_ffff, comment="EFR: XTSup 2, GTSup 4, IASup 6, HATS 11:10, PASmax 36:32")
         v.rw(EFR, 0)
         v.rr(EFR, efr, mask=0xf_0000_ffff, comment="read-only")
@@ -347,7 +347,7 @@ def _():
 
 @vec
 def _():
-    v = V("amdvi-gv-with-gt-enabled", "§2.2.2/§2.2.6: with EFR.GTSup and Control.GTEn, a DTE with GV=1 still translates requests without a PASID through the host table; requests with a PASID need the guest tables (not modelled: IO_PAGE_FAULT with GN).", gt=True)
+    v = V("amdvi-gv-with-gt-enabled", "§2.2.2/§2.2.6: with EFR.GTSup and Control.GTEn, a DTE with GV=1 still translates requests without a PASID through the host table; requests with a PASID go through the guest tables (amdvi-gt-* vectors).", gt=True)
     v.enable()
     v.control(GT_EN)
     top = v.page()
@@ -671,6 +671,274 @@ def _():
     v.msi(DEV, 3, {"result": "delivered", "dest": 0x01000102, "vector": 0x61})
     v.mw(t + 4 * 16, 1 | 0x80, comment="IRTE 4: GuestMode")
     v.msi(DEV, 4, {"result": "blocked", "event": "IO_PAGE_FAULT"})
+    v.write()
+
+
+# ------------------------------------------------------------------------- two-level (GV) translation
+# §2.2.2 DTE: GV 55, GLX 57:56, GIoV 54, GCR3 root [14:12] at 60:58, [30:15] at 95:80, [51:31] at 127:107,
+# GuestPagingMode 183:182 (Linux DTE_GCR3_*, DTE_GLX_SHIFT, DTE_GPT_LEVEL_SHIFT). GCR3 table: 512 entries per level,
+# index = PASID >> 9*level & 0x1ff, valid bit 0, address 51:12 (Linux __get_gcr3_pte). Guest tables: x86-64 long mode,
+# P 0, R/W 1, U/S 2, PS 7 (AMD APM vol. 2 §5.3; Linux io_pgtable_v2.c). Every guest table pointer and the final page are
+# guest physical and translated by the DTE's host (v1) table. Guest-level faults: IO_PAGE_FAULT GN=1, US=1 (requests are
+# user requests), PASID[15:0] at 47:32, PASID[19:16] at 19:16, address = guest virtual; host-level faults: GN=0, DomainID,
+# address = the guest physical address.
+GP, GRW, GUS, GPS = 1, 2, 4, 0x80
+GPA_OFF = 0x80_0000_0000
+GT_DOM = 9
+DATA_GPA, DATA_SPA = 0x40_0000_0000, 0x30_0000
+
+
+class G:
+    """A guest address space builder on top of a V: host 4-level domain, GCR3 table, guest tables."""
+    def __init__(self, v, glx=0, glevels=4, host_mode=4, giov=False, pasids=()):
+        self.v, self.glx, self.glevels, self.host_mode = v, glx, glevels, host_mode
+        self.off = 0 if host_mode == 0 else GPA_OFF
+        self.htop = 0 if host_mode == 0 else v.page()
+        self.spa = {}
+        self.next = {}
+        self.val = {}
+        v.enable()
+        v.control(GT_EN)
+        self.root = self.gpage("GCR3 table root")
+        self.dte(giov)
+
+    def dte(self, giov=False, gpt=None):
+        g = self.root
+        q0 = dte_q0(self.htop, self.host_mode) | (1 << 55) | (self.glx << 56) | (((g >> 12) & 7) << 58) | ((1 << 54) if giov else 0)
+        q1 = GT_DOM | (((g >> 15) & 0xffff) << 16) | (((g >> 31) & 0x1fffff) << 43)
+        q2 = (gpt if gpt is not None else (1 if self.glevels == 5 else 0)) << 54
+        self.v.dte(DEV_ID, q0, q1, q2, comment=f"DTE: V TV Mode={self.host_mode} IR IW GV GLX={self.glx}{' GIoV' if giov else ''}, GCR3 root {g:#x}, DomainID {GT_DOM}")
+
+    def gpage(self, what):
+        spa = self.v.page()
+        gpa = spa + self.off
+        self.spa[gpa] = spa
+        if self.host_mode:
+            self.v.map(self.htop, self.host_mode, gpa, spa)
+        return gpa
+
+    def gw(self, gpa, value, comment=None):
+        self.val[gpa] = value
+        self.v.mw(self.spa[gpa & ~0xfff] | (gpa & 0xfff), value, comment=comment)
+
+    def space(self, pasid):
+        cr3 = self.gpage("guest CR3")
+        table = self.root
+        for level in range(self.glx, 0, -1):
+            idx = (pasid >> (9 * level)) & 0x1ff
+            if (table, idx) not in self.next:
+                nt = self.gpage("GCR3 level")
+                self.next[(table, idx)] = nt
+                self.gw(table + idx * 8, nt | 1, f"GCR3 level-{level} entry: V")
+            table = self.next[(table, idx)]
+        self.gw(table + (pasid & 0x1ff) * 8, cr3 | 1, f"GCR3 entry for PASID {pasid:#x}: guest CR3 {cr3:#x}, V")
+        return cr3
+
+    def gcr3_entry(self, pasid):
+        table = self.root
+        for level in range(self.glx, 0, -1):
+            table = self.next[(table, (pasid >> (9 * level)) & 0x1ff)]
+        return table + (pasid & 0x1ff) * 8
+
+    def map(self, cr3, gva, gpa, page_level=1, flags=GP | GRW | GUS):
+        table = cr3
+        for level in range(self.glevels, page_level, -1):
+            idx = (gva >> (12 + 9 * (level - 1))) & 0x1ff
+            if (table, idx) not in self.next:
+                nt = self.gpage("guest table")
+                self.next[(table, idx)] = nt
+                self.gw(table + idx * 8, nt | GP | GRW | GUS, f"guest level-{level} entry: P RW US")
+            table = self.next[(table, idx)]
+        at = table + ((gva >> (12 + 9 * (page_level - 1))) & 0x1ff) * 8
+        self.gw(at, gpa | flags | (GPS if page_level > 1 else 0), f"guest level-{page_level} leaf: {gva:#x} -> guest physical {gpa:#x}")
+        return at
+
+    def entry(self, cr3, gva, level):
+        table = cr3
+        for l in range(self.glevels, level, -1):
+            table = self.next[(table, (gva >> (12 + 9 * (l - 1))) & 0x1ff)]
+        return table + ((gva >> (12 + 9 * (level - 1))) & 0x1ff) * 8
+
+    def hmap(self, gpa, spa, iw=True):
+        self.v.map(self.htop, self.host_mode, gpa, spa, iw=iw)
+
+    def ok(self, gva, spa, pasid, write=False, comment=None):
+        self.v.dma(DEV, gva, write, {"result": "ok", "pa": spa}, comment, pasid=pasid)
+
+
+def gt_lo(code, pasid, flags):
+    return DEV_ID | ((pasid >> 16) & 0xf) << 16 | ((pasid & 0xffff) << 32) | flags | (code << 60)
+
+
+def gt_vec(name, desc, **kw):
+    return V(name, desc, gt=True, **kw)
+
+
+for glevels, page_level, glx in ((4, 1, 0), (4, 2, 1), (4, 3, 2), (5, 1, 1), (5, 3, 0)):
+    def mk(glevels=glevels, page_level=page_level, glx=glx):
+        size = {1: "4k", 2: "2m", 3: "1g"}[page_level]
+        v = gt_vec(f"amdvi-gt-{glevels}level-{size}-glx{glx}", f"§2.2.6: a PASID request through GV=1 walks a GLX={glx} GCR3 table and {glevels}-level x86-64 guest tables to a {size} guest page; every guest physical pointer and the final page go through the host table.")
+        g = G(v, glx=glx, glevels=glevels)
+        pasid = 0x2a if glx == 0 else 0xbeef
+        cr3 = g.space(pasid)
+        shift = 12 + 9 * (page_level - 1)
+        gva = ((1 << 50) if glevels == 5 else 0) | (0x12 << 39) | (5 << shift)
+        off = 0x12345678 & ((1 << shift) - 1) & ~3
+        g.map(cr3, gva, DATA_GPA, page_level)
+        g.hmap((DATA_GPA + off) & ~0xfff, DATA_SPA)
+        g.ok(gva + off, DATA_SPA | (off & 0xfff), pasid)
+        g.ok(gva + off, DATA_SPA | (off & 0xfff), pasid, write=True)
+        v.rr(EVT_TAIL, 0, comment="nothing logged")
+        v.write()
+    vec(mk)
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-host-mode-0", "§2.2.6: with DTE Mode 0 and GV=1 the GCR3 table, guest tables and guest pages are system physical (Linux uses Mode 0 for v2 domains).")
+    g = G(v, host_mode=0)
+    cr3 = g.space(3)
+    g.map(cr3, 0x7000_0000_0000, 0x60_0000, 2)
+    g.ok(0x7000_0001_2344, 0x61_2344, 3)
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-giov-pasid-0", "§2.2.2 GIoV: with GV=1 and GIoV=1 a request without a PASID is translated by PASID 0's guest tables; with GIoV=0 by the host table.")
+    g = G(v, giov=True)
+    cr3 = g.space(0)
+    g.map(cr3, 0x1000, DATA_GPA)
+    g.hmap(DATA_GPA, DATA_SPA)
+    g.hmap(0x1000, 0x9000)
+    v.ok(DEV, 0x1000, DATA_SPA, comment="no PASID, GIoV=1: guest tables of PASID 0")
+    g.dte(giov=False)
+    v.cmd((INV_DEVTAB << 60) | DEV_ID, comment="INVALIDATE_DEVTAB_ENTRY")
+    v.tick()
+    v.ok(DEV, 0x1000, 0x9000, comment="GIoV=0: the host table")
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-guest-not-present", "§2.5.3: a guest entry with P=0 is IO_PAGE_FAULT with GN=1, US=1 (and RW for a write), PASID[15:0] in 47:32 and the guest virtual address.")
+    g = G(v, glx=1)
+    cr3 = g.space(0xbeef)
+    gva = 0x7f12_3456_7000
+    g.map(cr3, gva, DATA_GPA)
+    g.hmap(DATA_GPA, DATA_SPA)
+    e = g.entry(cr3, gva, 2)
+    g.gw(e, g.val[e] & ~GP, "guest level-2 entry: P cleared")
+    v.fault(DEV, gva + 0xabc, write=True, pasid=0xbeef)
+    v.event(gt_lo(IO_PAGE_FAULT, 0xbeef, GN | US | RW), gva + 0xabc)
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-nested-table-not-in-host", "§2.2.6 nesting: a guest table whose guest physical page the host table does not map is a host-level IO_PAGE_FAULT: GN=0, the DomainID and the guest physical address of the entry.")
+    g = G(v)
+    cr3 = g.space(7)
+    g.map(cr3, 0x4000, DATA_GPA)
+    g.hmap(DATA_GPA, DATA_SPA)
+    e3 = g.entry(cr3, 0x4000, 3)
+    v.mw(v.entry(g.htop, 4, e3, 1), 0, comment="host leaf of the guest level-3 table cleared")
+    v.fault(DEV, 0x4010, pasid=7)
+    v.event(evt_lo(IO_PAGE_FAULT, DEV_ID, GT_DOM, 0), e3)
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-final-page-through-host", "§2.2.6 nesting: the final guest physical page goes through the host table with the request's direction: a host read-only page faults writes (GN=0, PR PE RW), an unmapped one faults (GN=0), both with the guest physical address.")
+    g = G(v)
+    cr3 = g.space(7)
+    g.map(cr3, 0x4000, DATA_GPA)
+    g.map(cr3, 0x5000, DATA_GPA + 0x1000)
+    g.hmap(DATA_GPA, DATA_SPA, iw=False)
+    g.ok(0x4008, DATA_SPA + 8, 7)
+    v.fault(DEV, 0x4008, write=True, pasid=7)
+    v.event(evt_lo(IO_PAGE_FAULT, DEV_ID, GT_DOM, PR | PE | RW), DATA_GPA + 8)
+    v.fault(DEV, 0x5008, pasid=7)
+    v.event(evt_lo(IO_PAGE_FAULT, DEV_ID, GT_DOM, 0), DATA_GPA + 0x1008)
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-guest-rights", "x86-64 rights AND-ed down the guest walk: R/W=0 in a directory denies writes, U/S=0 denies the (user) request: IO_PAGE_FAULT GN US PR PE.")
+    g = G(v)
+    cr3 = g.space(1)
+    g.map(cr3, 0x4000_0000, DATA_GPA)
+    g.map(cr3, 0x8000_0000, DATA_GPA)
+    g.hmap(DATA_GPA, DATA_SPA)
+    l3 = g.entry(cr3, 0x4000_0000, 3)
+    g.gw(l3, g.val[l3] & ~GRW, "guest level-3 entry: read-only")
+    l2 = g.entry(cr3, 0x8000_0000, 2)
+    g.gw(l2, g.val[l2] & ~GUS, "guest level-2 entry: supervisor only")
+    g.ok(0x4000_0000, DATA_SPA, 1)
+    v.fault(DEV, 0x4000_0000, write=True, pasid=1)
+    v.event(gt_lo(IO_PAGE_FAULT, 1, GN | US | PR | PE | RW), 0x4000_0000)
+    v.fault(DEV, 0x8000_0000, pasid=1)
+    v.event(gt_lo(IO_PAGE_FAULT, 1, GN | US | PR | PE), 0x8000_0000)
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-pasid-and-gcr3-faults", "PASID above EFR.PASmax (15) is INVALID_DEVICE_REQUEST with the PASID; PASID bits beyond a GLX=0 table's 9 and a GCR3 entry with V=0 are IO_PAGE_FAULT GN; reserved GCR3 entry bits 63:52 add PR RZ.")
+    g = G(v)
+    g.space(5)
+    v.fault(DEV, 0x1000, event="INVALID_DEVICE_REQUEST", pasid=0x10005)
+    v.event(gt_lo(INV_DEV_REQ, 0x10005, GN), 0x1000)
+    v.fault(DEV, 0x1000, pasid=0x205)
+    v.event(gt_lo(IO_PAGE_FAULT, 0x205, GN | US), 0x1000)
+    v.fault(DEV, 0x1000, pasid=6)
+    v.event(gt_lo(IO_PAGE_FAULT, 6, GN | US), 0x1000)
+    ent = g.gcr3_entry(5)
+    g.gw(ent, g.val[ent] | (1 << 60), "GCR3 entry with reserved bit 60")
+    v.fault(DEV, 0x1000, pasid=5)
+    v.event(gt_lo(IO_PAGE_FAULT, 5, GN | US | PR | RZ), 0x1000)
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-stale-until-invalidate-gn", "§2.4.3: guest translations are cached per (DomainID, PASID) and stay stale until INVALIDATE_IOMMU_PAGES with GN=1 and their PASID; a host-table change under them until GN=0 covering the guest physical page.")
+    g = G(v)
+    cr3 = g.space(4)
+    leaf = g.map(cr3, 0x6000, DATA_GPA)
+    g.hmap(DATA_GPA, DATA_SPA)
+    g.hmap(DATA_GPA + 0x1000, 0x31_0000)
+    g.ok(0x6000, DATA_SPA, 4)
+    g.gw(leaf, (DATA_GPA + 0x1000) | GP | GRW | GUS, "guest leaf now points at the next guest physical page")
+    g.ok(0x6000, DATA_SPA, 4, comment="stale")
+    v.cmd((INV_PAGES << 60) | (GT_DOM << 32), 0x6000 | 2, comment="INVALIDATE_IOMMU_PAGES GN=0 at 0x6000 (no guest physical page of it)")
+    v.cmd((INV_PAGES << 60) | (GT_DOM << 32) | 5, 0x6000 | 2 | 4, comment="GN=1, PASID 5")
+    v.tick(2)
+    g.ok(0x6000, DATA_SPA, 4, comment="still stale")
+    v.cmd((INV_PAGES << 60) | (GT_DOM << 32) | 4, 0x6000 | 2 | 4, comment="GN=1, PASID 4")
+    v.tick()
+    g.ok(0x6000, 0x31_0000, 4)
+    g.hmap(DATA_GPA + 0x1000, 0x32_0000)
+    g.ok(0x6000, 0x31_0000, 4, comment="host change: stale")
+    v.cmd((INV_PAGES << 60) | (GT_DOM << 32), (DATA_GPA + 0x1000) | 2, comment="GN=0 at the guest physical page")
+    v.tick()
+    g.ok(0x6000, 0x32_0000, 4)
+    v.write()
+
+@vec
+def _():
+    v = gt_vec("amdvi-gt-reserved-guest-bits", "x86-64 reserved bits (PS at level 4, bits 20:13 of a 2 MiB page) are IO_PAGE_FAULT GN PR RZ; a non-canonical address for 4-level guest tables GN; GuestPagingMode 2 is ILLEGAL_DEV_TABLE_ENTRY.")
+    g = G(v)
+    cr3 = g.space(1)
+    g.map(cr3, 0x20_0000, DATA_GPA, 2, GP | GRW | GUS | (1 << 13))
+    g.map(cr3, 0x80_0000_0000, DATA_GPA)
+    l4 = g.entry(cr3, 0x80_0000_0000, 4)
+    g.gw(l4, g.val[l4] | GPS, "guest level-4 entry with PS")
+    v.fault(DEV, 0x20_0000, pasid=1)
+    v.event(gt_lo(IO_PAGE_FAULT, 1, GN | US | PR | RZ), 0x20_0000)
+    v.fault(DEV, 0x80_0000_0000, pasid=1)
+    v.event(gt_lo(IO_PAGE_FAULT, 1, GN | US | PR | RZ), 0x80_0000_0000)
+    v.fault(DEV, 1 << 50, pasid=1)
+    v.event(gt_lo(IO_PAGE_FAULT, 1, GN | US), 1 << 50)
+    g.dte(gpt=2)
+    v.cmd((INV_DEVTAB << 60) | DEV_ID, comment="INVALIDATE_DEVTAB_ENTRY")
+    v.tick()
+    v.fault(DEV, 0x1000, event="ILLEGAL_DEV_TABLE_ENTRY", pasid=1)
+    v.event(evt_lo(ILLEGAL_DTE, DEV_ID, 0, RZ), 0x1000)
     v.write()
 
 for f in ALL:

@@ -21,13 +21,14 @@ public class AmdViRandomContentTests
         AmdViRegisterOffsets.Status, 0x3FFC, 0x1000,
     ];
 
-    private static readonly string[] DmaEvents = ["IO_PAGE_FAULT", "ILLEGAL_DEV_TABLE_ENTRY", "DEV_TAB_HARDWARE_ERROR", "PAGE_TAB_HARDWARE_ERROR"];
+    private static readonly string[] DmaEvents = ["IO_PAGE_FAULT", "ILLEGAL_DEV_TABLE_ENTRY", "DEV_TAB_HARDWARE_ERROR", "PAGE_TAB_HARDWARE_ERROR", "INVALID_DEVICE_REQUEST"];
     private static readonly AmdViEventType[] LoggedTypes =
     [
         AmdViEventType.IllegalDevTableEntry, AmdViEventType.IoPageFault, AmdViEventType.DevTabHardwareError, AmdViEventType.PageTabHardwareError,
-        AmdViEventType.IllegalCommandError, AmdViEventType.CommandHardwareError,
+        AmdViEventType.IllegalCommandError, AmdViEventType.CommandHardwareError, AmdViEventType.InvalidDeviceRequest,
     ];
-    private static readonly Bdf[] Devices = [new(0, 0, 3, 0), new(0, 0, 4, 0), new(0, 1, 0, 0)];
+    /// <summary>Two host-translated devices, one Mode 0, one two-level (GV=1, GIoV=1, GLX=1) device.</summary>
+    private static readonly Bdf[] Devices = [new(0, 0, 3, 0), new(0, 0, 4, 0), new(0, 1, 0, 0), new(0, 0, 5, 0)];
     private static readonly ulong[] Addresses = [0x7000, 0x20_1000, 0x4000_0000, 0x4012_3000, 0xFEE0_0000, 1UL << 47, 1UL << 48];
 
     [Fact]
@@ -43,14 +44,18 @@ public class AmdViRandomContentTests
             Assert.True(seen.Contains("msi Delivered"), all);
             Assert.True(seen.Contains("msi Blocked IO_PAGE_FAULT"), all);
             Assert.True(seen.Contains("event IllegalCommandError"), all);
+            Assert.True(seen.Contains("pasid Ok"), all);
+            Assert.True(seen.Count(s => s.StartsWith("pasid Fault", StringComparison.Ordinal)) >= 3, all);
         }, iter: 1, seed: "0N0XIzNsQ0O2", threads: 1);
     }
 
     private static void Run(ulong[] words, HashSet<string> seen)
     {
-        // Working tables: two devices in a 4-level domain with 4 KiB, 2 MiB and 1 GiB pages, one Mode 0, interrupt remapping on.
-        var t = new AmdViTables().Enable();
-        ulong first = t.AllocPage();
+        // Working tables: two devices in a 4-level domain with 4 KiB, 2 MiB and 1 GiB pages, one Mode 0, interrupt remapping on,
+        // and a two-level device: a GCR3 table with PASIDs 0, 1 and 0x1234 and guest tables nested in its host table.
+        var g = new AmdViGuestTables(Devices[3], glx: 1, giov: true);
+        var t = g.T;
+        ulong first = g.HostTop;
         ulong top = t.AllocPage();
         ulong irt = t.AllocPage();
         t.SetDte(Devices[0].RequesterId, AmdViTables.DteQ0(top, 4), 1, AmdViTables.DteQ2(irt, 4));
@@ -59,6 +64,16 @@ public class AmdViRandomContentTests
         t.Map(top, 4, 0x7000, 0x3A_7000);
         t.Map(top, 4, 0x20_0000, 0x60_0000, pageLevel: 2);
         t.Map(top, 4, 0x4000_0000, 0, pageLevel: 3);
+        foreach (uint pasid in (uint[])[0, 1, 0x1234])
+        {
+            ulong cr3 = g.NewAddressSpace(pasid);
+            g.Map(cr3, 0x7000, 0x40_0000_7000);
+            g.Map(cr3, 0x20_0000, 0x40_0020_0000, pageLevel: 2);
+            g.Map(cr3, 0x4000_0000, 0x41_0000_0000, pageLevel: 3);
+        }
+        g.HostMap(0x40_0000_7000, 0x3A_8000);
+        for (ulong off = 0; off < 0x3000; off += 0x1000) g.HostMap(0x40_0020_0000 + off, 0x3B_0000 + off, iw: off != 0x2000);
+        g.HostMap(0x41_0000_0000, 0x3C_0000);
         for (int i = 0; i < 16; i++) Assert.True(t.Memory.TryWriteLe(irt + (ulong)i * 4, 4, 1u | (uint)(i % 4) << 8 | (uint)(0x30 + i) << 16));
         ulong last = t.AllocPage();
         int pages = (int)((last - first) / 0x1000);
@@ -77,7 +92,7 @@ public class AmdViRandomContentTests
                     // A table word (page tables, interrupt table, device table): a few bits flipped, or anything.
                     ulong at = ((op >> 3) & 1) == 0
                         ? first + (op >> 8) % (ulong)pages * 0x1000 + ((op >> 24) % 16) * 8
-                        : dtPage + Devices[(op >> 8) % 3].RequesterId * 32UL + ((op >> 24) % 4) * 8;
+                        : dtPage + Devices[(op >> 8) % 4].RequesterId * 32UL + ((op >> 24) % 4) * 8;
                     ulong old = t.Read64(at);
                     t.Write64(at, ((op >> 4) & 1) == 0 ? old ^ (1UL << (int)(r % 64)) ^ (1UL << (int)((r >> 6) % 64)) : r);
                     break;
@@ -94,14 +109,22 @@ public class AmdViRandomContentTests
                 case 2:
                 case 3:
                 {
-                    var dev = Devices[(op >> 8) % 3];
-                    ulong addr = ((op >> 12) & 7) == 7 ? r : Addresses[(op >> 12) % (ulong)Addresses.Length] + (r & 0xFFF);
+                    var dev = Devices[(op >> 8) % 4];
+                    ulong addr = ((op >> 12) & 7) == 7 ? r : Addresses[(op >> 12) % (ulong)Addresses.Length] + (r & 0x2FFF);
                     var dir = ((op >> 16) & 1) == 0 ? DmaDirection.Read : DmaDirection.Write;
-                    uint? pasid = ((op >> 17) & 7) == 0 ? (uint)(r >> 44) : null;
+                    uint? pasid = ((op >> 17) & 7) switch
+                    {
+                        0 => (uint)(r >> 44),
+                        1 or 2 => 1,
+                        3 => 0x1234,
+                        4 => (uint)(r >> 48),
+                        _ => null,
+                    };
                     var o = t.Machine.Dma(dev, addr, new byte[4], dir, pasid);
                     Assert.True(o.Kind is DmaResultKind.Ok or DmaResultKind.Abort or DmaResultKind.Interrupt
                         || (o.Kind == DmaResultKind.Fault && DmaEvents.Contains(o.Event)), $"DMA outcome {o}");
                     seen.Add(o.Kind == DmaResultKind.Fault ? $"dma Fault {o.Event}" : $"dma {o.Kind}");
+                    if (pasid is not null && dev == Devices[3]) seen.Add(o.Kind == DmaResultKind.Fault ? $"pasid Fault {o.Event}" : $"pasid {o.Kind}");
                     break;
                 }
                 case 4:

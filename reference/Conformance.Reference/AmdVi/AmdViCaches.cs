@@ -76,3 +76,60 @@ public sealed class InterruptTableCache
     }
     public void Clear() => _entries.Clear();
 }
+
+/// <summary>
+/// One cached two-level translation: guest virtual page (with PASID) to system physical page, tagged with the DTE's
+/// DomainID and the PASID, keeping the guest physical page it went through (for host-side invalidation).
+/// </summary>
+public readonly record struct AmdViGuestIotlbEntry(ushort DomainId, uint Pasid, ulong Gva, int PageShift, ulong PageBase, ulong GuestPhysicalBase, bool Read, bool Write);
+
+/// <summary>
+/// §2.4.3 INVALIDATE_IOMMU_PAGES with GN=1: guest translations tagged by (DomainID, PASID), stale until software
+/// invalidates them (Linux amd_iommu_dev_flush_pasid_pages sends GN=1 with the DTE's DomainID and the PASID). A host-side
+/// invalidation (GN=0) also drops the domain's guest translations whose guest physical page lies in its range, since
+/// those combined translations went through the host entries it removes.
+/// </summary>
+public sealed class AmdViGuestIotlb
+{
+    private readonly List<AmdViGuestIotlbEntry> _entries = [];
+
+    public int Count => _entries.Count;
+
+    public bool TryLookup(ushort domainId, uint pasid, ulong gva, out AmdViGuestIotlbEntry entry)
+    {
+        foreach (var e in _entries)
+        {
+            if (e.DomainId == domainId && e.Pasid == pasid && (gva >> e.PageShift) == (e.Gva >> e.PageShift))
+            {
+                entry = e;
+                return true;
+            }
+        }
+        entry = default;
+        return false;
+    }
+
+    public void Add(AmdViGuestIotlbEntry entry)
+    {
+        // A small cache: beyond 4096 translations it starts over (hardware may evict at will).
+        if (_entries.Count >= 4096) _entries.Clear();
+        _entries.Add(entry);
+    }
+
+    /// <summary>GN=1: removes the (domain, PASID) translations whose guest virtual page overlaps [first, last].</summary>
+    public int InvalidateGuest(ushort domainId, uint pasid, ulong first, ulong last) =>
+        _entries.RemoveAll(e => e.DomainId == domainId && e.Pasid == pasid && Overlaps(e.Gva, e.PageShift, first, last));
+
+    /// <summary>GN=0: removes the domain's translations whose guest physical page overlaps [first, last].</summary>
+    public int InvalidateHost(ushort domainId, ulong first, ulong last) =>
+        _entries.RemoveAll(e => e.DomainId == domainId && Overlaps(e.GuestPhysicalBase, e.PageShift, first, last));
+
+    private static bool Overlaps(ulong address, int shift, ulong first, ulong last)
+    {
+        ulong start = address & ~((1UL << shift) - 1);
+        ulong end = start + ((1UL << shift) - 1);
+        return start <= last && first <= end;
+    }
+
+    public void Clear() => _entries.Clear();
+}

@@ -35,6 +35,8 @@ public sealed partial class AmdViUnit : IMmioRegion, ITickable
 
     public DeviceTableCache DeviceTableCache { get; } = new();
     public AmdViIotlb Iotlb { get; } = new();
+    /// <summary>Two-level (GV) translations, tagged by DomainID and PASID.</summary>
+    public AmdViGuestIotlb GuestIotlb { get; } = new();
     public InterruptTableCache InterruptTableCache { get; } = new();
 
     public ControlBits Control => (ControlBits)_regs.Get(AmdViRegisterOffsets.Control);

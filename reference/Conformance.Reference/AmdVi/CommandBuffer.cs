@@ -125,13 +125,20 @@ public sealed partial class AmdViUnit
                 return null;
             case AmdViCommandOpcode.InvalidateIommuPages:
             {
-                // §2.4.3: PASID 19:0, DomainID 47:32; reserved 31:20, 59:48 and 75:67. GN=1 targets guest (PASID) entries, which the host-only IOTLB does not hold.
+                // §2.4.3: PASID 19:0, DomainID 47:32; reserved 31:20, 59:48 and 75:67. GN=1 (illegal without GTSup) targets the
+                // guest translations of (DomainID, PASID), the range being guest virtual; GN=0 the domain's host translations
+                // and the guest ones that went through a guest physical page in the range.
                 if ((c.Q0 & 0x0FFF_0000_FFF0_0000UL) != 0 || (c.Q1 & 0xFF8UL) != 0) return illegal;
                 if (c.GuestEntries && !ExtendedFeature.GuestTranslationSupported) return illegal;
-                if (!c.GuestEntries)
+                var (first, last) = c.PagesRange();
+                if (c.GuestEntries)
                 {
-                    var (first, last) = c.PagesRange();
+                    GuestIotlb.InvalidateGuest(c.DomainId, c.Pasid, first, last);
+                }
+                else
+                {
                     Iotlb.Invalidate(c.DomainId, first, last);
+                    GuestIotlb.InvalidateHost(c.DomainId, first, last);
                 }
                 return null;
             }
@@ -148,6 +155,7 @@ public sealed partial class AmdViUnit
                 if (!ExtendedFeature.InvalidateAllSupported || (c.Q0 & 0x0FFF_FFFF_FFFF_FFFFUL) != 0 || c.Q1 != 0) return illegal;
                 DeviceTableCache.Clear();
                 Iotlb.Clear();
+                GuestIotlb.Clear();
                 InterruptTableCache.Clear();
                 return null;
             default:

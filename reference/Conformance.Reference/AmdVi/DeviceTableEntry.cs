@@ -39,6 +39,10 @@ public readonly record struct DeviceTableEntry(ulong Q0, ulong Q1, ulong Q2, ulo
     public bool SuppressAllEvents => (Q1 & 1UL << 34) != 0;
     /// <summary>EX 103: requests from this device may use the exclusion range.</summary>
     public bool Exclusion => (Q1 & 1UL << 39) != 0;
+    /// <summary>GuestPagingMode 183:182 (q2 55:54, Linux DTE_GPT_LEVEL_SHIFT): 0 = 4-level, 1 = 5-level guest tables, 2..3 reserved.</summary>
+    public int GuestPagingMode => (int)((Q2 >> 54) & 3);
+    /// <summary>The guest page-table depth GuestPagingMode selects (4 or 5; 0 for a reserved encoding).</summary>
+    public int GuestPageTableLevels => GuestPagingMode switch { 0 => 4, 1 => 5, _ => 0 };
     public bool InterruptMapValid => (Q2 & 1) != 0;
     /// <summary>IntTabLen 132:129: 2^IntTabLen entries; values above 11 are reserved.</summary>
     public int InterruptTableLengthField => (int)((Q2 >> 1) & 0xF);
@@ -53,7 +57,8 @@ public readonly record struct DeviceTableEntry(ulong Q0, ulong Q1, ulong Q2, ulo
     /// <summary>
     /// Reserved bits, checked per half as VBox does (bits 127:0 when V=1, bits 255:128 when IV=1), with QEMU's
     /// masks (amdvi_validate_dte: q0 6:2 and 63, q2 53:52, q3 14:0 and 53:48), plus the guest-translation fields when
-    /// EFR.GTSup=0 (GV, GIoV are then reserved, §2.2.2.1), GLX=3 and GLX above EFR.GLXSup.
+    /// EFR.GTSup=0 (GV, GIoV are then reserved, §2.2.2.1), GLX=3, GLX above EFR.GLXSup, and with GV a reserved or unsupported
+    /// GuestPagingMode.
     /// </summary>
     public string? ReservedProblem(ExtendedFeatureRegister efr)
     {
@@ -64,6 +69,9 @@ public readonly record struct DeviceTableEntry(ulong Q0, ulong Q1, ulong Q2, ulo
             if (!efr.GuestTranslationSupported && (GuestValid || GuestIoProtection)) return "GV/GIoV set while EFR.GTSup=0";
             if (GuestValid && GuestLevels == 3) return "GLX=3 is reserved";
             if (GuestValid && GuestLevels > efr.GcrLevelsSupported) return $"GLX={GuestLevels} exceeds EFR.GLXSup={efr.GcrLevelsSupported}";
+            // Guest paging mode (Linux nested.c: GPT level 0 or 1, 5-level only with host support, EFR.GATS).
+            if (GuestValid && GuestPagingMode >= 2) return $"GuestPagingMode={GuestPagingMode} is reserved";
+            if (GuestValid && GuestPageTableLevels > efr.GuestLevels) return $"5-level guest tables exceed EFR.GATS ({efr.GuestLevels} levels)";
         }
         if (InterruptMapValid)
         {

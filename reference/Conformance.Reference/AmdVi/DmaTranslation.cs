@@ -35,13 +35,17 @@ public sealed partial class AmdViUnit
         // 6. TV=0: no translation information; the request is aborted with IO_PAGE_FAULT, PR=0 (VBox iommuAmdWalkIoPageTable).
         if (!dte.TranslationValid)
             return PageFault(dte, deviceId, address, rw, $"DTE for 0x{deviceId:x4} has V=1 TV=0");
-        // 7. Requests with a PASID need guest (GV) translation, which the model leaves to a later step.
+        // 7. Guest translation (§2.2.6): with GV=1 and Control.GTEn=1 a request with a PASID goes through the GCR3 table and
+        //    the guest tables (nested in the host table); with GIoV=1 so does one without a PASID, as PASID 0 (Linux sets
+        //    GIoV for v2 domains and flushes them with PASID 0). Without GV/GTEn a PASID cannot be translated: IO_PAGE_FAULT, GN.
+        bool guest = dte.GuestValid && (Control & ControlBits.GuestTranslationEnable) != 0;
         if (request.Pasid is { } pasid)
         {
-            bool guest = dte.GuestValid && (Control & ControlBits.GuestTranslationEnable) != 0;
+            if (guest) return TranslateGuest(dte, deviceId, pasid, address, write);
             return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Guest,
-                guest ? $"PASID {pasid}: guest (two-level) translation is not modelled" : $"PASID {pasid} but the DTE has no guest translation (GV=0 or GTEn=0)", pasid);
+                $"PASID {pasid} but the DTE has no guest translation (GV=0 or GTEn=0)", pasid);
         }
+        if (guest && dte.GuestIoProtection) return TranslateGuest(dte, deviceId, 0, address, write);
         // 8. Mode 0: no translation; IR/IW of the DTE decide.
         if (dte.Mode == 0)
         {
@@ -61,25 +65,9 @@ public sealed partial class AmdViUnit
         }
         var result = HostPageWalk.Walk(_memory, dte.PageTableRoot, dte.Mode, address, write, dte.ReadPermission, dte.WritePermission,
             out var t, out ulong entryAddress, out why);
-        switch (result)
-        {
-            case HostWalkResult.Ok:
-                Iotlb.Add(new AmdViIotlbEntry(dte.DomainId, address, t.PageShift, t.PageBase, t.Read, t.Write));
-                return DmaTranslation.Ok(t.PageBase | (address & t.PageMask));
-            case HostWalkResult.TableReadError:
-            {
-                var e = AmdViEventEntry.Make(AmdViEventType.PageTabHardwareError, deviceId, dte.DomainId, rw, entryAddress, HardwareErrorType.MasterAbort);
-                return Fail(new AmdViFault(e, LogEvent(e), why));
-            }
-            case HostWalkResult.NotPresent:
-            case HostWalkResult.AddressBeyondMode:
-                return PageFault(dte, deviceId, address, rw, why);
-            case HostWalkResult.PermissionDenied:
-                return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present | AmdViEventFlags.Permission, why);
-            default:
-                // Invalid level encodings: VBox raises IO_PAGE_FAULT with PR set and RZ clear.
-                return PageFault(dte, deviceId, address, rw | AmdViEventFlags.Present, why);
-        }
+        if (result != HostWalkResult.Ok) return HostFault(dte, deviceId, address, rw, result, entryAddress, why);
+        Iotlb.Add(new AmdViIotlbEntry(dte.DomainId, address, t.PageShift, t.PageBase, t.Read, t.Write));
+        return DmaTranslation.Ok(t.PageBase | (address & t.PageMask));
     }
 
     private static DmaTranslation Fail(AmdViFault f) => DmaTranslation.FaultEvent(f.Event.Name, f.Why);

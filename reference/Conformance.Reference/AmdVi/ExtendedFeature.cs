@@ -22,17 +22,20 @@ public readonly record struct ExtendedFeatureRegister(ulong Raw)
     public int GcrLevelsSupported => (int)((Raw >> 14) & 3);
     /// <summary>PASmax 36:32: the largest PASID is 2^(PASmax+1) - 1.</summary>
     public int PasidMax => (int)((Raw >> 32) & 0x1F);
+    /// <summary>The largest PASID a request may carry: 2^(PASmax+1) - 1 (Linux max_pasids).</summary>
+    public uint LargestPasid => (uint)((1UL << (PasidMax + 1)) - 1);
 
     /// <summary>
     /// What the model implements: XT (x2APIC interrupt control register), IA (INVALIDATE_IOMMU_ALL), HATS from
-    /// <c>levels</c>; GT with 4-level guest tables, one GCR3 level and 16-bit PASIDs when <c>gt</c>. No PPR, prefetch,
+    /// <c>levels</c>; with <c>gt</c>: GTSup, GATS=1 (4- and 5-level guest tables), GLXSup=2 (GCR3 tables of 1..3 levels,
+    /// Linux get_gcr3_levels / amd_iommu_max_glx_val) and PASmax=15 (PASIDs 0..0xFFFF). No PPR, prefetch,
     /// NX, hardware error registers or performance counters; GASup with <c>ga</c> (GAMSup 23:21 = 0: no guest virtual APIC).
     /// </summary>
     public static ExtendedFeatureRegister For(AmdViUnitConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         ulong raw = 1UL << 2 | 1UL << 6 | (ulong)(config.Levels - 4) << 10;
-        if (config.GuestTranslation) raw |= 1UL << 4 | 0xFUL << 32;
+        if (config.GuestTranslation) raw |= 1UL << 4 | 1UL << 12 | 2UL << 14 | 0xFUL << 32;
         if (config.GuestApic) raw |= 1UL << 7;
         return new ExtendedFeatureRegister(raw);
     }
