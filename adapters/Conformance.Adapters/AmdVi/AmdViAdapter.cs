@@ -247,19 +247,28 @@ public class AmdViAdapter : HostAdapterBase
     /// created on first use and pointed at by the DTE of every DMA alias.</summary>
     internal InterruptTable? TableFor(DeviceFacts device)
     {
-        var wire = device.WireRequester;
-        if (_interruptTables.TryGetValue(wire, out var t)) return t;
-        var page = NewZeroedPage();
-        if (page is null) return null;
-        t = new InterruptTable(page.Value);
-        _interruptTables[wire] = t;
-        foreach (var rid in DteRequesters(device.Bdf).Append(wire).Distinct())
+        var key = InterruptTableKey(device);
+        if (!_interruptTables.TryGetValue(key, out var t))
         {
-            Store(DteAddress(rid) + 16, AmdViDte.Remapped(t.Address));
+            var page = NewZeroedPage();
+            if (page is null) return null;
+            t = new InterruptTable(page.Value);
+            _interruptTables[key] = t;
+        }
+        // Every DTE the device's MSIs can arrive through points at the table (set_dte_irq_entry for the device and its aliases).
+        foreach (var rid in DteRequesters(device.Bdf).Append(device.WireRequester).Distinct())
+        {
+            ulong q2 = DteAddress(rid) + 16;
+            if (Load(q2) == AmdViDte.Remapped(t.Address)) continue;
+            Store(q2, AmdViDte.Remapped(t.Address));
             if (!Invalidate([AmdViCommands.InvalidateDte(rid.RequesterId), AmdViCommands.InvalidateInterruptTable(rid.RequesterId)])) return null;
         }
         return t;
     }
+
+    /// <summary>Which table <paramref name="device"/>'s MSIs use: the one of the requester ID they carry at the IOMMU
+    /// (<see cref="DeviceFacts.WireRequester"/>), from the platform facts. (Broken variants override.)</summary>
+    protected internal virtual Bdf InterruptTableKey(DeviceFacts device) => device.WireRequester;
 
     /// <summary>Writes IRTE <paramref name="index"/> of <paramref name="device"/>'s table and flushes the interrupt table
     /// cache of every requester ID using it (iommu_flush_irt_and_complete).</summary>
@@ -277,8 +286,8 @@ public class AmdViAdapter : HostAdapterBase
         bool ok = true;
         foreach (var device in group.Devices.Select(Platform.Facts.Device).OfType<DeviceFacts>())
         {
-            var wire = device.WireRequester;
-            var rids = DteRequesters(device.Bdf).Append(wire).Distinct().ToList();
+            var wire = InterruptTableKey(device);
+            var rids = DteRequesters(device.Bdf).Append(device.WireRequester).Distinct().ToList();
             foreach (var rid in rids) Store(DteAddress(rid) + 16, AmdViDte.InterruptsAborted);
             ok &= Invalidate(rids.SelectMany(r => new[] { AmdViCommands.InvalidateDte(r.RequesterId), AmdViCommands.InvalidateInterruptTable(r.RequesterId) }).ToList());
             // Only once no DTE or cached entry refers to the table may its page go back.
