@@ -20,6 +20,7 @@ public sealed record Variant(Type Type)
     /// <summary>The correct reference adapter the variant is made from: the control.</summary>
     public IAdapterFactory Control() =>
         typeof(VtdAdapterFactory).IsAssignableFrom(Type) ? new VtdAdapterFactory()
+        : typeof(Conformance.Adapters.AmdVi.AmdViAdapterFactory).IsAssignableFrom(Type) ? new Conformance.Adapters.AmdVi.AmdViAdapterFactory()
         : typeof(SpaprAdapterFactory).IsAssignableFrom(Type) ? new SpaprAdapterFactory()
         : throw new InvalidOperationException($"{Type.Name}: no reference adapter known for its base type {Type.BaseType}");
 

@@ -13,8 +13,8 @@ public sealed class CatalogTests
     public void The_default_catalog_lists_every_spec_requirement_with_its_checks_and_the_kit_adapters()
     {
         var catalog = SuiteCatalog.Default;
-        Assert.Equal(["noiommu", "intel-vtd", "spapr"], catalog.Adapters.Select(a => a.Name));
-        Assert.Equal(["none", "intel-vtd", "power-phb"], catalog.Adapters.Select(a => a.Platform));
+        Assert.Equal(["noiommu", "intel-vtd", "amd-vi", "spapr"], catalog.Adapters.Select(a => a.Name));
+        Assert.Equal(["none", "intel-vtd", "amd-vi", "power-phb"], catalog.Adapters.Select(a => a.Platform));
         Assert.True(catalog.Requirements.Count >= 20);
         Assert.All(catalog.Requirements, r =>
         {

@@ -24,9 +24,9 @@ public sealed class SuiteCatalog : ISuiteCatalog
         }
     }
 
-    /// <summary>The kit's reference adapters — the NOIOMMU negative control, the Intel VT-d adapter and the sPAPR
+    /// <summary>The kit's reference adapters — the NOIOMMU negative control, the Intel VT-d adapter, the AMD-Vi adapter and the sPAPR
     /// paravirt TCE adapter on POWER — profile <c>default</c>.</summary>
-    public static SuiteCatalog Default => new([new NoIommuAdapterFactory(), new VtdAdapterFactory(), new Adapters.Power.SpaprAdapterFactory()]);
+    public static SuiteCatalog Default => new([new NoIommuAdapterFactory(), new VtdAdapterFactory(), new Adapters.AmdVi.AmdViAdapterFactory(), new Adapters.Power.SpaprAdapterFactory()]);
 
     /// <summary>Binds every public, concrete <see cref="IAdapterFactory"/> with a parameterless constructor in
     /// <paramref name="assembly"/>. Throws <see cref="ArgumentException"/> when there is none.</summary>

@@ -42,6 +42,7 @@ public static class PlatformModels
         IProvidesPlatformModel p => p.CreatePlatformModel(),
         _ when factory.Platform == "none" => new NoIommuPlatform(),
         _ when factory.Platform == "intel-vtd" => new IntelVtdPlatform(),
+        _ when factory.Platform == "amd-vi" => new AmdViPlatformModel(),
         _ when factory.Platform == "power-phb" => new PowerPhbPlatform(),
         _ => null,
     };
