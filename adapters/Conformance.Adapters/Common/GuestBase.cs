@@ -276,6 +276,9 @@ public abstract class GuestBase : IGuest
             var g = Platform.Facts.GroupOf(other);
             if (g is null || !_groups.Contains(g.Id)) return new(AdapterError.Invalid($"hot reset of {device} also resets {other}, whose group {Name} does not hold"));
         }
+        // A platform that resets through firmware does it here; otherwise the parent bridge's Secondary Bus Reset
+        // (PCI-to-PCI Bridge §3.2.5.17, as Linux pci_reset_secondary_bus).
+        if (OnHotResetAsync(device, cancellationToken) is { } platformReset) return platformReset;
         // Enumeration, not an isolation decision: the reset scope (and so who must hold what) came from the platform's
         // facts above; here the driver only finds the bridge whose Bridge Control register performs the reset.
 #pragma warning disable DAK001
@@ -287,6 +290,10 @@ public abstract class GuestBase : IGuest
         Platform.Config.Write(bridge.Bdf, PciConfigRegisters.BridgeControl, 2, control & ~PciConfigRegisters.SecondaryBusReset);
         return new(Result.Ok);
     }
+
+    /// <summary>Platform part of a hot reset, called once every function in its scope is known to be this owner's;
+    /// null (the default) means the parent bridge's Secondary Bus Reset.</summary>
+    protected virtual ValueTask<Result>? OnHotResetAsync(Bdf device, CancellationToken cancellationToken) => null;
 
     // ---- teardown -----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ public class SpaprAdapterFactory : IAdapterFactory
         MsixTableMappable = true,
         SubPageBarMapping = true,
         PeErrorRecovery = true,
+        HotReset = true,
     };
 
     public IHostAdapter Create(IPlatformAccess platform) => CreateAdapter(platform);

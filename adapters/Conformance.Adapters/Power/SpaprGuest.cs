@@ -503,6 +503,20 @@ public class SpaprGuest : GuestBase, IParavirtTceFace, IWindowedDma, IErrorRecov
         return new(ResetPe(groupId, fundamental, cancellationToken));
     }
 
+    /// <summary>
+    /// VFIO_DEVICE_PCI_HOT_RESET on PowerNV: pci_reset_bus reaches pnv_pci_reset_secondary_bus, which resets through
+    /// EEH (pnv_eeh_bridge_reset HOT, then DEACTIVATE) rather than the bridge's own Secondary Bus Reset. The scope
+    /// (every function on the bus in a group this owner holds) was checked by the caller; the reset is the PE's (the
+    /// port slot above its bus, polled to completion — see <see cref="ResetPe"/>; not the PHB slot Linux's
+    /// pnv_eeh_root_reset would use for a bus right below a root port, which would reset other owners' devices).
+    /// </summary>
+    protected override ValueTask<Result>? OnHotResetAsync(Bdf device, CancellationToken cancellationToken)
+    {
+        var group = Platform.Facts.GroupOf(device);
+        if (group is null || !Groups.Contains(group.Id)) return new(AdapterError.NotFound($"{Name} does not hold the PE of {device}"));
+        return new(ResetPe(group.Id, fundamental: false, cancellationToken));
+    }
+
     /// <summary>The most firmware time (ms) a slot reset may take before the adapter gives up: skiboot's slowest path
     /// (link polling to its retry limits) stays well under it.</summary>
     public const long ResetTimeoutMs = 30_000;
