@@ -63,6 +63,9 @@ public class AmdViAdapter : HostAdapterBase
         foreach (var unit in _units) BringUp(unit);
     }
 
+    /// <summary>Every unit reports EFR.GTSup: nested (two-level) DMA is offered (Linux amd_iommu_gt_ppr_supported / nested.c).</summary>
+    public bool GuestTranslation => _units.All(u => AmdViRegisters.GuestTranslation(u.Efr));
+
     /// <summary>Levels of the domains' v1 page tables (DTE Mode).</summary>
     public int Levels { get; }
     /// <summary>IOVA width of the domains: 12 + 9 x levels.</summary>
@@ -128,7 +131,9 @@ public class AmdViAdapter : HostAdapterBase
         Platform.Mmio.Write(u.Registers + AmdViRegisters.EventTail, 8, 0);
         u.Tail = 0;
         Platform.Mmio.Write(u.Registers + AmdViRegisters.Control, 8,
-            AmdViRegisters.IommuEnable | AmdViRegisters.EventLogEnable | AmdViRegisters.CommandBufferEnable);
+            AmdViRegisters.IommuEnable | AmdViRegisters.EventLogEnable | AmdViRegisters.CommandBufferEnable
+            // iommu_enable_gt: Control.GTEn where EFR.GTSup, so DTEs with GV = 1 translate through the guest tables.
+            | (AmdViRegisters.GuestTranslation(u.Efr) ? AmdViRegisters.GuestTranslationEnable : 0));
         // amd_iommu_flush_all_caches: INVALIDATE_IOMMU_ALL where EFR.IASup; otherwise the caches are empty after reset.
         if (AmdViRegisters.InvalidateAll(u.Efr) && !Submit(u, [AmdViCommands.InvalidateAll()]))
             throw new InvalidOperationException($"AMD-Vi unit at 0x{u.Registers:x}: INVALIDATE_IOMMU_ALL did not complete");
@@ -237,6 +242,28 @@ public class AmdViAdapter : HostAdapterBase
         }
         var commands = new List<(ulong, ulong)> { AmdViCommands.InvalidateDte(rid.RequesterId) };
         if ((oldQ0 & AmdViDte.Tv) != 0 && oldDomain != 0 && (root is null || oldDomain != domainId)) commands.Add(AmdViCommands.InvalidateDomain(oldDomain));
+        return Invalidate(commands);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="rid"/>'s DTE nested (Linux drivers/iommu/amd/nested.c amd_iommu_alloc_domain_nested +
+    /// iommu.c set_dte_gcr3_table): GV = 1, GIoV = 1, GLX = 0, the guest's GCR3 table root (guest physical), the owner's
+    /// v1 table as the second level, <paramref name="domainId"/> (the nested domain's host domain ID, which tags the guest
+    /// IOTLB entries); then INVALIDATE_DEVTAB_ENTRY and a flush of both the old and the new domain's guest and host
+    /// translations (amd_iommu_dev_flush, amd_iommu_flush_gcr3 / domain_flush_pages with PASID 0), ended by COMPLETION_WAIT.
+    /// </summary>
+    internal bool SetNestedTranslation(Bdf rid, ulong hostRoot, ulong gcr3Root, ushort domainId)
+    {
+        ulong e = DteAddress(rid);
+        ulong oldQ0 = Load(e);
+        ushort oldDomain = (ushort)Load(e + 8);
+        var (q0, q1) = AmdViDte.Nested(hostRoot, Levels, gcr3Root, domainId);
+        Store(e + 8, q1);
+        Store(e, q0);
+        var commands = new List<(ulong, ulong)> { AmdViCommands.InvalidateDte(rid.RequesterId) };
+        if ((oldQ0 & AmdViDte.Tv) != 0 && oldDomain != 0 && oldDomain != domainId) commands.Add(AmdViCommands.InvalidateDomain(oldDomain));
+        commands.Add(AmdViCommands.InvalidateDomain(domainId));
+        commands.Add(AmdViCommands.InvalidateGuestPages(domainId, 0, 0, 0));
         return Invalidate(commands);
     }
 

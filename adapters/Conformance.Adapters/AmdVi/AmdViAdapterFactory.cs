@@ -14,7 +14,7 @@ public class AmdViAdapterFactory : IAdapterFactory
 
     public AdapterCapabilities Capabilities { get; } = new()
     {
-        DmaModels = DmaModels.FullSpace,
+        DmaModels = DmaModels.FullSpace | DmaModels.Nested, // nested where the units report EFR.GTSup (the suite's amd-vi platform sets gt)
         GuestFace = GuestFaceKind.Identity,
         HotReset = true,
     };

@@ -10,8 +10,12 @@ namespace Conformance.Adapters.AmdVi;
 /// point at it; an IRTE per routed MSI-X vector in the device's interrupt remapping table. Map and unmap follow
 /// VFIO type1 v2; unmap returns only after INVALIDATE_IOMMU_PAGES and COMPLETION_WAIT have completed.
 /// </summary>
-public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace
+public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace, INestedDma
 {
+    /// <summary>The first-level format this adapter offers: the guest's one-level GCR3 table (GLX = 0) whose PASID-0
+    /// entry holds the guest CR3 of an x86-64 4-level page table (AMD IOMMU spec §2.2.6, v2 page tables).</summary>
+    public const string AmdV2 = "amd-v2";
+
     private const ulong Page = HostPageAllocator.PageSize;
     private const ulong AddressMask = 0x000F_FFFF_FFFF_F000UL;
     private const ulong Present = 1, ReadRight = 1UL << 61, WriteRight = 1UL << 62;
@@ -24,6 +28,8 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace
     private readonly Dictionary<(Bdf, int), int> _irtes = new();
     private ulong _root;
     private ushort _domainId;
+    /// <summary>Devices with a first level: their nested domain's host domain ID (Linux nested.c gDomID → hDomID).</summary>
+    private readonly Dictionary<Bdf, ushort> _nested = new();
 
     /// <summary>The mapped ranges (IOVA -> size), for a subclass's own map/unmap (the broken variants).</summary>
     protected SortedList<ulong, ulong> Mappings => _mappings;
@@ -37,6 +43,12 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace
 
     public override IGuestFace Face => this;
     public override IFullSpaceDma FullSpace => this;
+    /// <summary>Nested DMA where every unit reports EFR.GTSup (capability <c>dma.nested</c>).</summary>
+    public override INestedDma? Nested => _host.GuestTranslation ? this : null;
+    public IReadOnlyList<string> FirstLevelFormats => _host.GuestTranslation ? [AmdV2] : [];
+
+    /// <summary>The host domain ID tagging <paramref name="device"/>'s nested (guest) translations, if it has a first level.</summary>
+    public ushort? NestedDomainId(Bdf device) => _nested.TryGetValue(device, out var d) ? d : null;
     public GuestFaceKind Kind => GuestFaceKind.Identity;
     public IReadOnlyList<ulong> PageSizes { get; } = [Page];
     public virtual IReadOnlyList<IovaRange> IovaRanges { get; }
@@ -149,6 +161,52 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace
         return new(unmapped);
     }
 
+    /// <summary>
+    /// iommufd IOMMU_HWPT_ALLOC of a nested domain on AMD (Linux drivers/iommu/amd/nested.c): the guest gives the
+    /// guest-physical root of its GCR3 table (format <see cref="AmdV2"/>: GLX = 0, 4-level guest tables), the host keeps
+    /// this owner's v1 table as the second level and gives the device a nested domain ID of its own (the guest IOTLB is
+    /// tagged by DomainID and PASID, so two devices with different first levels must not share one). NotFound: the device
+    /// is not this owner's; NotSupported: a format not offered (EOPNOTSUPP for an unknown data type); Invalid: a root not
+    /// 4 KiB aligned or not inside the owner's RAM. A refused call changes nothing.
+    /// </summary>
+    public virtual ValueTask<Result> SetFirstLevelAsync(Bdf device, string format, ulong guestTableRoot, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!Owns(device)) return new(AdapterError.NotFound($"{device} is not owned by {Name}"));
+        if (!FirstLevelFormats.Contains(format)) return new(AdapterError.NotSupported($"first-level format \"{format}\" is not offered"));
+        if ((guestTableRoot & (Page - 1)) != 0) return new(AdapterError.Invalid($"GCR3 table root 0x{guestTableRoot:x} is not 4 KiB aligned"));
+        if (guestTableRoot >= Config.MemorySize || FrameOf(guestTableRoot) is null)
+            return new(AdapterError.Invalid($"GCR3 table root 0x{guestTableRoot:x} is not in {Name}'s RAM"));
+        if (!_nested.TryGetValue(device, out ushort did))
+        {
+            if (_host.AllocateDomainId() is not { } fresh) return new(AdapterError.NoSpace("no free domain ID for the nested domain"));
+            did = fresh;
+            _nested[device] = did;
+        }
+        foreach (var rid in _host.DteRequesters(device).Distinct())
+        {
+            if (!_host.SetNestedTranslation(rid, _root, guestTableRoot, did))
+                return new(new AdapterError(AdapterErrorKind.Io, $"the DTE invalidation for {rid} did not complete"));
+        }
+        return new(Result.Ok);
+    }
+
+    /// <summary>
+    /// The guest's first-level invalidation (iommufd IOMMU_HWPT_INVALIDATE on a nested AMD domain, Linux nested.c /
+    /// amd_iommu_flush_pages with PASID 0): INVALIDATE_IOMMU_PAGES with GN = 1, PASID 0 and the range (S = 1 for a
+    /// naturally aligned power-of-two block; all pages when size is 0), then COMPLETION_WAIT before returning.
+    /// </summary>
+    public virtual ValueTask<Result> InvalidateFirstLevelAsync(Bdf device, ulong iova, ulong size, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!Owns(device)) return new(AdapterError.NotFound($"{device} is not owned by {Name}"));
+        if (!_nested.TryGetValue(device, out ushort did)) return new(AdapterError.Invalid($"{device} has no first level"));
+        if (size != 0 && iova + size - 1 < iova) return new(AdapterError.Overflow("range wraps"));
+        if (!_host.Invalidate([AmdViCommands.InvalidateGuestPages(did, 0, iova, size)]))
+            return new(new AdapterError(AdapterErrorKind.Io, "the guest IOTLB invalidation did not complete"));
+        return new(Result.Ok);
+    }
+
     private void ClearLeaves(ulong iova, ulong size)
     {
         for (ulong o = 0; o < size; o += Page)
@@ -161,9 +219,12 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace
     /// aligned power-of-two block), the whole domain when there are more than 16 ranges; then COMPLETION_WAIT.</summary>
     private bool InvalidateRanges(IReadOnlyList<(ulong Iova, ulong Size)> ranges)
     {
-        var commands = ranges.Where(r => r.Size > 0).Select(r => AmdViCommands.InvalidatePages(_domainId, r.Iova, r.Size)).ToList();
+        // Nested domains over this table cached guest translations through its pages: they are flushed too (GN = 0
+        // drops the guest IOTLB entries that went through a guest physical page in the range).
+        var domains = _nested.Values.Prepend(_domainId).Distinct().ToList();
+        var commands = ranges.Where(r => r.Size > 0).SelectMany(r => domains.Select(d => AmdViCommands.InvalidatePages(d, r.Iova, r.Size))).ToList();
         if (commands.Count == 0) return true;
-        if (commands.Count > 16) commands = [AmdViCommands.InvalidateDomain(_domainId)];
+        if (commands.Count > 16 * domains.Count) commands = domains.Select(AmdViCommands.InvalidateDomain).ToList();
         return _host.Invalidate(commands);
     }
 
@@ -182,6 +243,11 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace
         bool ok = true;
         // Blocked DTEs (clear_dte_entry) for every requester ID attach programmed; the domain's IOTLB entries are flushed.
         foreach (var rid in group.Devices.SelectMany(_host.DteRequesters).Distinct()) ok &= _host.SetTranslation(rid, null, _domainId);
+        foreach (var d in group.Devices.Where(_nested.ContainsKey).ToList())
+        {
+            _host.FreeDomainId(_nested[d]);
+            _nested.Remove(d);
+        }
         foreach (var key in _irtes.Keys.Where(k => group.Devices.Contains(k.Item1)).ToList()) _irtes.Remove(key);
         ok &= _host.DropInterruptTables(group);
         return new(ok ? Result.Ok : new AdapterError(AdapterErrorKind.Io, "an invalidation did not complete"));
@@ -226,6 +292,12 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace
             _host.Invalidate([AmdViCommands.InvalidateDomain(_domainId)]);
             _host.FreeDomainId(_domainId);
         }
+        foreach (var d in _nested.Values)
+        {
+            _host.Invalidate([AmdViCommands.InvalidateDomain(d)]);
+            _host.FreeDomainId(d);
+        }
+        _nested.Clear();
         foreach (var t in _tables) Platform.Pages.Free(t);
         _tables.Clear();
         _mappings.Clear();

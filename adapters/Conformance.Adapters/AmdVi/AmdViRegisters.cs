@@ -10,6 +10,8 @@ internal static class AmdViRegisters
 
     // §3.4.4 Control (CONTROL_*_EN).
     public const ulong IommuEnable = 1UL << 0, EventLogEnable = 1UL << 2, CommandBufferEnable = 1UL << 12;
+    /// <summary>Control.GTEn (CONTROL_GT_EN 16): guest (v2) translation, allowed only with EFR.GTSup.</summary>
+    public const ulong GuestTranslationEnable = 1UL << 16;
 
     // §3.4.11 Status.
     public const ulong CommandBufferRun = 1UL << 4;
@@ -20,6 +22,8 @@ internal static class AmdViRegisters
     // §3.4.7 EFR (FEATURE_IA 6, FEATURE_HATS 11:10).
     public static bool InvalidateAll(ulong efr) => (efr & (1UL << 6)) != 0;
     public static int HostLevels(ulong efr) => 4 + (int)((efr >> 10) & 3);
+    /// <summary>EFR.GTSup (FEATURE_GT, bit 4): two-level (guest) translation.</summary>
+    public static bool GuestTranslation(ulong efr) => (efr & (1UL << 4)) != 0;
 }
 
 /// <summary>§2.2.2 device table entry (256 bits, four qwords; DeviceID = bus &lt;&lt; 8 | devfn) fields this driver writes
@@ -46,6 +50,21 @@ internal static class AmdViDte
     public const ulong InterruptsAborted = Iv;
 
     public const ulong AddressMask = 0x000F_FFFF_FFFF_F000UL;
+
+    /// <summary>GIoV 54 (DTE_FLAG_GIOV): requests without a PASID are translated as PASID 0 through the guest tables.</summary>
+    public const ulong Giov = 1UL << 54;
+    /// <summary>GV 55 (DTE_FLAG_GV): the GCR3 fields are valid (guest translation enabled for the device).</summary>
+    public const ulong Gv = 1UL << 55;
+
+    /// <summary>
+    /// Q0 and Q1 of a nested (two-level) entry, as Linux set_dte_gcr3_table writes them: the v1 (host) fields of
+    /// <see cref="Translating"/> kept as the second level, GV, GIoV, GLX 57:56 = 0 (a one-level GCR3 table), and the
+    /// GCR3 table root split over Q0 60:58 (bits 14:12), Q1 31:16 (30:15) and Q1 63:43 (51:31) (DTE_GCR3_14_12,
+    /// DTE_GCR3_30_15, DTE_GCR3_51_31); Q1 15:0 the domain ID.
+    /// </summary>
+    public static (ulong Q0, ulong Q1) Nested(ulong hostRoot, int levels, ulong gcr3Root, ushort domainId) =>
+        (Translating(hostRoot, levels) | Gv | Giov | ((gcr3Root >> 12) & 7) << 58,
+         domainId | ((gcr3Root >> 15) & 0xFFFF) << 16 | ((gcr3Root >> 31) & 0x1F_FFFF) << 43);
 }
 
 /// <summary>§2.4: the 128-bit commands this driver queues (Linux build_completion_wait, build_inv_dte,
@@ -78,6 +97,15 @@ internal static class AmdViCommands
             }
         }
         return (Op(3) | ((ulong)domainId << 32), q1 | 2UL);
+    }
+
+    /// <summary>§2.4.3 INVALIDATE_IOMMU_PAGES with GN = 1 (Linux build_inv_iommu_pages with gn, CMD_INV_IOMMU_PAGES_GN_MASK
+    /// Q1 bit 2): the guest translations of (<paramref name="domainId"/>, <paramref name="pasid"/>) in the guest-virtual
+    /// range, PASID in Q0 19:0. Size 0 means every page.</summary>
+    public static (ulong Q0, ulong Q1) InvalidateGuestPages(ushort domainId, uint pasid, ulong address, ulong size)
+    {
+        var (q0, q1) = size == 0 ? InvalidateDomain(domainId) : InvalidatePages(domainId, address, size);
+        return (q0 | (pasid & 0xF_FFFF), q1 | 4UL);
     }
 
     /// <summary>Every page of the domain: S = 1, address 0x7FFF_FFFF_FFFF_F000 (Linux CMD_INV_IOMMU_ALL_PAGES_ADDRESS).</summary>
