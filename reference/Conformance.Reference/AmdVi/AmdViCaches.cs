@@ -20,43 +20,49 @@ public readonly record struct AmdViIotlbEntry(ushort DomainId, ulong Iova, int P
 /// <summary>§2.4.3 INVALIDATE_IOMMU_PAGES: the IOTLB, tagged by DomainID; stale until invalidated at a covering granularity.</summary>
 public sealed class AmdViIotlb
 {
-    private readonly Dictionary<ushort, List<AmdViIotlbEntry>> _byDomain = new();
+    /// <summary>Per domain: the page sizes it holds (in the order first cached) and its entries keyed by (page shift,
+    /// page number), so a lookup is one hash probe per page size rather than a scan.</summary>
+    private sealed class DomainEntries
+    {
+        public readonly List<int> Shifts = [];
+        public readonly Dictionary<(int Shift, ulong Page), AmdViIotlbEntry> Entries = new();
+    }
 
-    public int Count => _byDomain.Values.Sum(l => l.Count);
+    /// <summary>A small cache: beyond this many translations per domain it starts over (the spec lets hardware evict at will).</summary>
+    private const int CapacityPerDomain = 1024;
+    private readonly Dictionary<ushort, DomainEntries> _byDomain = new();
+
+    public int Count => _byDomain.Values.Sum(d => d.Entries.Count);
 
     public bool TryLookup(ushort domainId, ulong address, out AmdViIotlbEntry entry)
     {
         entry = default;
-        if (!_byDomain.TryGetValue(domainId, out var list)) return false;
-        foreach (var e in list)
-        {
-            if ((address >> e.PageShift) == (e.Iova >> e.PageShift))
-            {
-                entry = e;
-                return true;
-            }
-        }
+        if (!_byDomain.TryGetValue(domainId, out var d)) return false;
+        foreach (int shift in d.Shifts)
+            if (d.Entries.TryGetValue((shift, address >> shift), out entry)) return true;
         return false;
     }
 
     public void Add(AmdViIotlbEntry entry)
     {
-        if (!_byDomain.TryGetValue(entry.DomainId, out var list)) _byDomain[entry.DomainId] = list = [];
-        // A small cache: beyond 1024 translations per domain it starts over (the spec lets hardware evict at will).
-        if (list.Count >= 1024) list.Clear();
-        list.Add(entry);
+        if (!_byDomain.TryGetValue(entry.DomainId, out var d)) _byDomain[entry.DomainId] = d = new DomainEntries();
+        if (d.Entries.Count >= CapacityPerDomain) { d.Entries.Clear(); d.Shifts.Clear(); }
+        if (!d.Shifts.Contains(entry.PageShift)) d.Shifts.Add(entry.PageShift);
+        d.Entries[(entry.PageShift, entry.Iova >> entry.PageShift)] = entry;
     }
 
     /// <summary>Removes the domain's translations that overlap [first, last].</summary>
     public int Invalidate(ushort domainId, ulong first, ulong last)
     {
-        if (!_byDomain.TryGetValue(domainId, out var list)) return 0;
-        return list.RemoveAll(e =>
+        if (!_byDomain.TryGetValue(domainId, out var d)) return 0;
+        var gone = d.Entries.Where(kv =>
         {
-            ulong start = e.Iova & ~((1UL << e.PageShift) - 1);
-            ulong end = start + ((1UL << e.PageShift) - 1);
+            ulong start = kv.Value.Iova & ~((1UL << kv.Value.PageShift) - 1);
+            ulong end = start + ((1UL << kv.Value.PageShift) - 1);
             return start <= last && first <= end;
-        });
+        }).Select(kv => kv.Key).ToList();
+        foreach (var k in gone) d.Entries.Remove(k);
+        return gone.Count;
     }
 
     public void Clear() => _byDomain.Clear();
