@@ -97,38 +97,45 @@ public readonly record struct AmdViGuestIotlbEntry(ushort DomainId, uint Pasid, 
 /// </summary>
 public sealed class AmdViGuestIotlb
 {
-    private readonly List<AmdViGuestIotlbEntry> _entries = [];
+    /// <summary>Entries keyed by (domain, PASID, page shift, guest page number), with the page sizes each (domain, PASID)
+    /// holds in the order first cached: a lookup is one hash probe per page size.</summary>
+    private readonly Dictionary<(ushort Domain, uint Pasid, int Shift, ulong Page), AmdViGuestIotlbEntry> _entries = new();
+    private readonly Dictionary<(ushort Domain, uint Pasid), List<int>> _shifts = new();
 
     public int Count => _entries.Count;
 
     public bool TryLookup(ushort domainId, uint pasid, ulong gva, out AmdViGuestIotlbEntry entry)
     {
-        foreach (var e in _entries)
-        {
-            if (e.DomainId == domainId && e.Pasid == pasid && (gva >> e.PageShift) == (e.Gva >> e.PageShift))
-            {
-                entry = e;
-                return true;
-            }
-        }
         entry = default;
+        if (!_shifts.TryGetValue((domainId, pasid), out var shifts)) return false;
+        foreach (int shift in shifts)
+            if (_entries.TryGetValue((domainId, pasid, shift, gva >> shift), out entry)) return true;
         return false;
     }
 
     public void Add(AmdViGuestIotlbEntry entry)
     {
         // A small cache: beyond 4096 translations it starts over (hardware may evict at will).
-        if (_entries.Count >= 4096) _entries.Clear();
-        _entries.Add(entry);
+        if (_entries.Count >= 4096) Clear();
+        if (!_shifts.TryGetValue((entry.DomainId, entry.Pasid), out var shifts)) _shifts[(entry.DomainId, entry.Pasid)] = shifts = [];
+        if (!shifts.Contains(entry.PageShift)) shifts.Add(entry.PageShift);
+        _entries[(entry.DomainId, entry.Pasid, entry.PageShift, entry.Gva >> entry.PageShift)] = entry;
     }
 
     /// <summary>GN=1: removes the (domain, PASID) translations whose guest virtual page overlaps [first, last].</summary>
     public int InvalidateGuest(ushort domainId, uint pasid, ulong first, ulong last) =>
-        _entries.RemoveAll(e => e.DomainId == domainId && e.Pasid == pasid && Overlaps(e.Gva, e.PageShift, first, last));
+        RemoveWhere(e => e.DomainId == domainId && e.Pasid == pasid && Overlaps(e.Gva, e.PageShift, first, last));
 
     /// <summary>GN=0: removes the domain's translations whose guest physical page overlaps [first, last].</summary>
     public int InvalidateHost(ushort domainId, ulong first, ulong last) =>
-        _entries.RemoveAll(e => e.DomainId == domainId && Overlaps(e.GuestPhysicalBase, e.PageShift, first, last));
+        RemoveWhere(e => e.DomainId == domainId && Overlaps(e.GuestPhysicalBase, e.PageShift, first, last));
+
+    private int RemoveWhere(Func<AmdViGuestIotlbEntry, bool> predicate)
+    {
+        var gone = _entries.Where(kv => predicate(kv.Value)).Select(kv => kv.Key).ToList();
+        foreach (var k in gone) _entries.Remove(k);
+        return gone.Count;
+    }
 
     private static bool Overlaps(ulong address, int shift, ulong first, ulong last)
     {
@@ -137,5 +144,9 @@ public sealed class AmdViGuestIotlb
         return start <= last && first <= end;
     }
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        _entries.Clear();
+        _shifts.Clear();
+    }
 }
