@@ -112,9 +112,12 @@ public sealed class ReferenceAdaptersInProcessTests
     public void The_vtd_map_rollback_without_its_flush_gets_DAK007()
     {
         var (_, policy) = Analyse((VtdGuest, "                InvalidateRange(iova, o);\n", ""), new UnmapWithoutInvalidationAnalyzer());
-        var d = Assert.Single(policy);
-        Assert.Equal("ClearLeaves(iova, o)", At(d));
-        Assert.Contains("MapAsync", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        // At the rollback's clear in MapAsync; a caller that reaches that path one call deep (OnCreateAsync's map of
+        // guest RAM) may be reported too, and nothing else.
+        Assert.All(policy, d => Assert.Equal("DAK007", d.Id));
+        Assert.Contains(policy, d => At(d) == "ClearLeaves(iova, o)"
+            && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("MapAsync", StringComparison.Ordinal));
+        Assert.All(policy, d => Assert.True(At(d) is "ClearLeaves(iova, o)" or "MapAsync(0, 0, Config.MemorySize, DmaAccess.ReadWrite, ct)", At(d)));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Conformance.Adapters.Common;
 using Conformance.Adapters.IntelVtd;
 using Conformance.Adapters.Platform;
 
@@ -24,11 +25,7 @@ public sealed class VtdUnmapKeepsEntries : VtdVariantFactory
         public override ValueTask<Result<ulong>> UnmapAsync(ulong iova, ulong size, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (size == 0 || ((iova | size) & (Page - 1)) != 0) return new(AdapterError.Invalid("size 0 or not aligned"));
-            if (iova + size - 1 < iova) return new(AdapterError.Invalid("range wraps"));
-            ulong end = iova + size;
-            var hit = Mappings.Where(m => m.Key < end && iova < m.Key + m.Value).ToList();
-            if (hit.Any(m => m.Key < iova || m.Key + m.Value > end)) return new(AdapterError.Invalid("the range bisects a mapping"));
+            if (Type1Mappings.SelectUnmap(Mappings, iova, size, Page, out var hit) is { } refused) return new(refused);
             ulong unmapped = 0;
             foreach (var m in hit)
             {

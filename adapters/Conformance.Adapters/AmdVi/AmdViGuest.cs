@@ -100,29 +100,11 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace, INestedDma
         return table + ((iova >> 12) & 0x1ff) * 8;
     }
 
-    private bool Overlaps(ulong iova, ulong size)
-    {
-        var keys = _mappings.Keys;
-        int lo = 0, hi = keys.Count - 1, at = -1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) / 2;
-            if (keys[mid] <= iova) { at = mid; lo = mid + 1; } else hi = mid - 1;
-        }
-        if (at >= 0 && keys[at] + _mappings.Values[at] > iova) return true;
-        return at + 1 < keys.Count && keys[at + 1] < iova + size;
-    }
 
     public virtual ValueTask<Result> MapAsync(ulong iova, ulong guestPhysical, ulong size, DmaAccess access, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if ((access & DmaAccess.ReadWrite) == 0) return new(AdapterError.Invalid("neither read nor write"));
-        if (size == 0 || ((iova | guestPhysical | size) & (Page - 1)) != 0) return new(AdapterError.Invalid("size 0 or not aligned to 4 KiB"));
-        if (iova + size - 1 < iova || guestPhysical + size - 1 < guestPhysical) return new(AdapterError.Overflow("range wraps"));
-        if (Overlaps(iova, size)) return new(AdapterError.Exists($"IOVA 0x{iova:x}+0x{size:x} overlaps a mapping"));
-        if (_mappings.Count >= 65535) return new(AdapterError.NoSpace("no more DMA entries (dma_entry_limit)"));
-        if (!IovaRanges.Any(r => r.Contains(iova, size))) return new(AdapterError.Invalid($"IOVA 0x{iova:x}+0x{size:x} is outside the valid ranges (levels, MSI and HyperTransport windows)"));
-        if (guestPhysical + size > Config.MemorySize) return new(AdapterError.Invalid("not guest memory"));
+        if (Type1Mappings.CheckMap(_mappings, iova, guestPhysical, size, access, Page, Config.MemorySize, IovaRanges, "levels, MSI and HyperTransport windows") is { } refused) return new(refused);
         ulong rights = (access.HasFlag(DmaAccess.Read) ? ReadRight : 0) | (access.HasFlag(DmaAccess.Write) ? WriteRight : 0);
         for (ulong o = 0; o < size; o += Page)
         {
@@ -142,11 +124,7 @@ public class AmdViGuest : GuestBase, IFullSpaceDma, IIdentityFace, INestedDma
     public virtual ValueTask<Result<ulong>> UnmapAsync(ulong iova, ulong size, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (size == 0 || ((iova | size) & (Page - 1)) != 0) return new(AdapterError.Invalid("size 0 or not aligned"));
-        if (iova + size - 1 < iova) return new(AdapterError.Invalid("range wraps"));
-        ulong end = iova + size;
-        var hit = _mappings.Where(m => m.Key < end && iova < m.Key + m.Value).ToList();
-        if (hit.Any(m => m.Key < iova || m.Key + m.Value > end)) return new(AdapterError.Invalid("the range bisects a mapping"));
+        if (Type1Mappings.SelectUnmap(_mappings, iova, size, Page, out var hit) is { } refused) return new(refused);
         ulong unmapped = 0;
         var flush = new List<(ulong, ulong)>();
         foreach (var m in hit)
